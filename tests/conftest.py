@@ -1,0 +1,32 @@
+"""Shared fixtures. Tests mirror the package: tests/<area>/test_<module>.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MODELS = Path(os.environ.get("TINYVID_SHARED_MODELS", REPO.parent / "shared" / "models"))
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """The MLPerf Tiny reference models (../shared/models beside the checkout)."""
+    if not (SHARED_MODELS / "vww_96_int8.tflite").is_file():
+        pytest.skip(f"reference models not found in {SHARED_MODELS} (set TINYVID_SHARED_MODELS)")
+    return SHARED_MODELS
+
+
+@pytest.fixture(scope="session")
+def vww_model(shared_models: Path) -> Path:
+    return shared_models / "vww_96_int8.tflite"
+
+
+@pytest.fixture(scope="session")
+def resnet8_model(shared_models: Path) -> Path:
+    return shared_models / "resnet8_cifar10_int8.tflite"

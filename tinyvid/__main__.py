@@ -1,0 +1,3 @@
+from tinyvid.cli import main
+
+main()

@@ -1,0 +1,7 @@
+"""CLI commands of the inspect stage (thin wrappers over the library)."""
+
+from __future__ import annotations
+
+import click  # noqa: F401
+
+COMMANDS: list = []
