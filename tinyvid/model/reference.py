@@ -1,0 +1,173 @@
+"""Host reference interpreters: tflite-micro (the oracle the generated C must match
+bit for bit) and ai-edge-litert with its reference kernels.
+
+Interpreters are cached per model so that many inputs reuse one instance.
+The exact arena TFLM needs is measured in a child process (TFLM prints its
+allocations to the C ``stderr``, and a malformed model must not take this process
+down with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from tinyvid.errors import ModelError
+
+_TFLM_CACHE: dict[str, object] = {}
+_LITERT_CACHE: dict[tuple[str, bool], object] = {}
+#: arena given to TFLM for reference runs: generous, sized from the model.
+_RUN_ARENA_MIN = 4 * 1024 * 1024
+
+
+def _model_bytes(model) -> bytes:
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        return bytes(model)
+    from tinyvid.model.reader import read_model_bytes
+
+    return read_model_bytes(model)[0]
+
+
+def _key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tflm(data: bytes):
+    key = _key(data)
+    it = _TFLM_CACHE.get(key)
+    if it is None:
+        from tflite_micro.python.tflite_micro import runtime
+
+        try:
+            it = runtime.Interpreter.from_bytes(data, arena_size=max(_RUN_ARENA_MIN, 16 * len(data)))
+        except Exception as exc:
+            raise ModelError(f"tflite-micro cannot load the model: {exc}", "check that the model is a valid int8 .tflite") from exc
+        if len(_TFLM_CACHE) > 8:
+            _TFLM_CACHE.clear()
+        _TFLM_CACHE[key] = it
+    return it
+
+
+_NUM_OUTPUTS: dict[str, int] = {}
+
+
+def _num_outputs(data: bytes) -> int:
+    key = _key(data)
+    if key not in _NUM_OUTPUTS:
+        from tinyvid.model.reader import load_graph
+
+        _NUM_OUTPUTS[key] = len(load_graph(data).outputs)
+    return _NUM_OUTPUTS[key]
+
+
+def tflm_invoke(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Run one inference in tflite-micro; ``model`` is a path or the model bytes."""
+    data = _model_bytes(model)
+    it = _tflm(data)
+    try:
+        for i, x in enumerate(inputs):
+            details = it.get_input_details(i)
+            it.set_input(np.asarray(x, dtype=details["dtype"]).reshape(details["shape"]), i)
+        it.invoke()
+        outs = [np.array(it.get_output(i), copy=True) for i in range(_num_outputs(data))]
+    except Exception as exc:
+        raise ModelError(f"tflite-micro failed to run the model: {exc}", "check the input shapes and types") from exc
+    return outs
+
+
+_ARENA_CHILD = r"""
+import json, sys
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+data = sys.stdin.buffer.read()
+it = runtime.Interpreter.from_bytes(data, arena_size=int(sys.argv[1]))
+it.invoke()
+sys.stderr.flush()
+it.print_allocations()
+"""
+
+
+def tflm_arena_bytes(model, *, timeout: float = 120.0) -> int:
+    """The tensor arena bytes tflite-micro needs for the model on this host.
+
+    Read from TFLM's RecordingMicroAllocator ("Arena allocation total"). The host
+    build is 64-bit: on a 32-bit microcontroller TFLM's own structures are a little
+    smaller, so this number is an upper bound for Cortex-M (see
+    :data:`tinyvid.codegen.tflm_runtime.ARENA_MARGIN` for the margin added).
+    """
+    data = _model_bytes(model)
+    arena = max(_RUN_ARENA_MIN, 16 * len(data))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _ARENA_CHILD, str(arena)],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ModelError("tflite-micro did not finish measuring the arena in time", "check the model") from exc
+    err = proc.stderr.decode("utf-8", "replace")
+    for line in err.splitlines():
+        if "Arena allocation total" in line:
+            return int(line.split("total")[1].split()[0])
+    last = [ln for ln in err.splitlines() if ln.strip()][-3:]
+    raise ModelError(
+        "tflite-micro cannot run the model: " + (" | ".join(last) or f"exit code {proc.returncode}"),
+        "TFLM must support every operator of the model",
+    )
+
+
+def _litert(data: bytes, preserve: bool):
+    key = (_key(data), preserve)
+    it = _LITERT_CACHE.get(key)
+    if it is None:
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+        try:
+            it = Interpreter(
+                model_content=data,
+                experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                experimental_preserve_all_tensors=preserve,
+            )
+            it.allocate_tensors()
+        except Exception as exc:
+            raise ModelError(f"LiteRT cannot load the model: {exc}", "check that the model is a valid .tflite") from exc
+        if len(_LITERT_CACHE) > 8:
+            _LITERT_CACHE.clear()
+        _LITERT_CACHE[key] = it
+    return it
+
+
+def litert_invoke(model, inputs: list[np.ndarray], *, all_tensors: bool = False):
+    """Run one inference in LiteRT with the reference kernels.
+
+    Returns the outputs; with ``all_tensors=True`` returns ``(outputs, tensors)``
+    where ``tensors`` maps every tensor index that holds data after the run to a copy.
+    """
+    data = _model_bytes(model)
+    it = _litert(data, all_tensors)
+    try:
+        for d, x in zip(it.get_input_details(), inputs):
+            it.set_tensor(d["index"], np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]))
+        it.invoke()
+        outs = [np.array(it.get_tensor(d["index"]), copy=True) for d in it.get_output_details()]
+    except Exception as exc:
+        raise ModelError(f"LiteRT failed to run the model: {exc}", "check the input shapes and types") from exc
+    if not all_tensors:
+        return outs
+    tensors = {}
+    for d in it.get_tensor_details():
+        try:
+            tensors[d["index"]] = np.array(it.get_tensor(d["index"]), copy=True)
+        except (ValueError, RuntimeError):
+            continue
+    return outs, tensors
+
+
+def reference_json(outputs: list[np.ndarray]) -> str:
+    """Outputs as JSON (for debugging and reports)."""
+    return json.dumps([o.tolist() for o in outputs])
