@@ -2,6 +2,90 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+from pathlib import Path
 
-COMMANDS: list = []
+import click
+
+from tinyvid.errors import EXIT_ERROR, EXIT_OK
+
+_PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
+              "exec:PATH (host-board binary) or 'auto' (find --board by its USB id).")
+
+
+def _target(port, project):
+    if (port is None) == (project is None):
+        raise click.UsageError("give exactly one of --port URL or --project DIR")
+
+
+@click.command("bench")
+@click.option("--port", help=_PORT_HELP)
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+              help="A generated project: built if needed, its emulated board launched and shut down.")
+@click.option("--board", help="Board name (timer, power profile, peak MACs); defaults to the project's.")
+@click.option("--windows", type=click.IntRange(1, 1000), default=5, show_default=True, help="Timed windows.")
+@click.option("--iterations", type=click.IntRange(1), help="Inferences per window (default: ~1 s windows).")
+@click.option("--warmup", type=click.IntRange(0), default=1, show_default=True, help="Untimed inferences per window.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each line of an infer reply.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def bench_command(port, project, board, windows, iterations, warmup, timeout, as_json):
+    """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
+    estimate of the model on a board."""
+    from tinyvid.harness.reporters import bench_text, to_json
+    from tinyvid.harness.session import bench_board
+
+    _target(port, project)
+    result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
+                         warmup=warmup, progress=not as_json, infer_timeout=timeout)
+    click.echo(to_json(result) if as_json else bench_text(result))
+
+
+@click.command("validate")
+@click.option("--port", help=_PORT_HELP)
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+              help="A generated project: built if needed, its emulated board launched and shut down.")
+@click.option("--board", help="Board name; defaults to the project's.")
+@click.option("--data", default="synthetic", show_default=True,
+              help="synthetic, lfw, a folder of raw input files (.bin + labels.csv) or of class subfolders.")
+@click.option("--samples", type=click.IntRange(1), default=20, show_default=True, help="Inputs to run.")
+@click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The int8 .tflite for the host reference (default: the project's model).")
+@click.option("--per-input", is_flag=True, help="Also list every input's result.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def validate_command(ctx, port, project, board, data, samples, model, per_input, as_json):
+    """Run inputs through the board and compare each output with tflite-micro on
+    the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
+    from tinyvid.harness.reporters import to_json, validate_text
+    from tinyvid.harness.session import validate_board
+
+    _target(port, project)
+    result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
+                            model=model, progress=not as_json)
+    click.echo(to_json(result) if as_json else validate_text(result, per_sample=per_input))
+    if result.error:
+        click.secho(f"error: the run stopped early; the {result.count} result(s) above were kept",
+                    fg="red", err=True)
+        ctx.exit(EXIT_ERROR)
+
+
+@click.command("regress")
+@click.argument("suite_file", metavar="SUITE.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.option("--update-baseline", is_flag=True, help="Rewrite the suite's baseline with this run's figures.")
+@click.pass_context
+def regress_command(ctx, suite_file, junit, json_path, update_baseline):
+    """Run a regression suite (models x boards x data with budgets and a baseline).
+
+    Exit 0 when everything passed, 1 on any regression, 2 on an error.
+    The suite format: see examples/suite.toml.
+    """
+    from tinyvid.harness.regress import regress
+
+    outcome = regress(suite_file, junit=junit, json_path=json_path, update_baseline=update_baseline,
+                      echo=click.echo)
+    ctx.exit(outcome.exit_code)
+
+
+COMMANDS: list = [bench_command, validate_command, regress_command]

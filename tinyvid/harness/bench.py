@@ -1,0 +1,181 @@
+"""``bench``: how fast a model runs on a board, and how far from the board's floor.
+
+Each window is one ``infer N W`` command. Latency per inference comes from the
+window's two laps (microseconds, as the DUT protocol defines it); work per
+inference comes from ``tv-perf`` timer ticks, converted as the board's timer says:
+``dwt`` ticks are core cycles, ``systick`` ticks on an emulated board (QEMU
+``-icount``) are an exact instruction count (ticks x instructions-per-tick from the
+board file, reported as instructions, never as cycles), ``host`` ticks are
+nanoseconds of the host process and count no work. Energy per inference is an
+estimate: the board file's volts x active current x latency.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from tinyvid.harness.client import DutClient
+
+DEFAULT_WINDOWS = 5
+DEFAULT_WARMUP = 1
+#: Without --iterations, each window is sized to last about this long on the board.
+TARGET_WINDOW_S = 1.0
+MAX_ITERATIONS = 100_000
+
+
+@dataclass(frozen=True)
+class Stats:
+    median: float
+    min: float
+    max: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> "Stats":
+        return cls(float(statistics.median(values)), float(min(values)), float(max(values)))
+
+
+@dataclass(frozen=True)
+class Window:
+    iterations: int
+    warmup: int
+    latency_us: float
+    ticks_per_inference: float | None
+
+
+@dataclass
+class BenchResult:
+    """Everything ``bench`` measured, with the basis of every derived figure."""
+
+    board: str
+    model: str
+    windows: list[Window]
+    latency_us: Stats
+    work: Stats | None = None
+    work_unit: str | None = None  # "cycles" or "instructions"
+    timer: str = ""
+    macs: int | None = None
+    macs_per_unit: float | None = None
+    peak_macs_per_cycle: float | None = None
+    fraction_of_peak: float | None = None
+    arena_bytes: int | None = None
+    flash_bytes: int | None = None
+    ram_bytes: int | None = None
+    energy_uj: float | None = None
+    energy_basis: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["energy_is_estimate"] = self.energy_uj is not None
+        return data
+
+    def metrics(self) -> dict[str, float]:
+        """The figures a regression suite checks, by metric name."""
+        out: dict[str, float] = {"latency_us": self.latency_us.median}
+        if self.work is not None and self.work_unit:
+            out[self.work_unit] = self.work.median
+        for key in ("energy_uj", "arena_bytes", "flash_bytes", "ram_bytes", "macs_per_unit"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = float(value)
+        return out
+
+
+def work_unit_for(timer: str, instructions_per_tick: float | None) -> tuple[str | None, float]:
+    """The unit timer ticks measure and the factor from ticks to that unit."""
+    if timer == "dwt":
+        return "cycles", 1.0
+    if timer == "systick" and instructions_per_tick:
+        return "instructions", float(instructions_per_tick)
+    return None, 0.0
+
+
+def pick_iterations(latency_us: float, target_s: float = TARGET_WINDOW_S) -> int:
+    """How many inferences make a window of about ``target_s`` seconds."""
+    if latency_us <= 0:
+        return MAX_ITERATIONS
+    return max(1, min(MAX_ITERATIONS, math.ceil(target_s * 1e6 / latency_us)))
+
+
+def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int | None = None,
+          warmup: int = DEFAULT_WARMUP, board=None, sizes: dict | None = None, macs: int | None = None,
+          progress: bool = False, target_window_s: float = TARGET_WINDOW_S, seed: int = 0) -> BenchResult:
+    """Measure latency (and cycles or instructions) per inference over ``windows``
+    windows on the board behind ``client``.
+
+    ``board`` is a :class:`tinyvid.boards.Board` (timer conversion, power profile,
+    peak MACs per cycle); ``sizes`` holds ``arena_bytes`` / ``flash_bytes`` /
+    ``ram_bytes`` from the project and its build; ``macs`` overrides the MACs per
+    inference the firmware reports.
+    """
+    from tqdm import tqdm
+
+    if windows < 1:
+        raise ValueError("bench needs at least one window")
+    info = client.tv_info()
+    name = client.name()
+    model_id = client.model_id()
+    notes: list[str] = []
+    if info is not None and info.input_bytes:
+        # A fixed pseudo-random input: timings of int8 kernels do not depend on it.
+        rng = np.random.default_rng(seed)
+        if info.conversion == "float32":
+            data = rng.random(info.input_bytes // 4, dtype=np.float32).astype("<f4").tobytes()
+        else:
+            data = rng.integers(0, 256, info.input_bytes, dtype=np.uint8).tobytes()
+        client.load_input(data)
+    else:
+        notes.append("board has no tv- extensions: ran on the input it holds, no cycle counts")
+    if iterations is None:
+        first = client.infer(1, 0)
+        iterations = pick_iterations(first.latency_us, target_window_s)
+    measured: list[Window] = []
+    for _ in tqdm(range(windows), desc=f"bench {name}", unit="window", disable=not progress, leave=False):
+        result = client.infer(iterations, warmup)
+        ticks = None
+        if info is not None:
+            perf = client.tv_perf()
+            if perf.iterations == iterations:
+                ticks = perf.ticks_per_inference
+        measured.append(Window(iterations, warmup, result.latency_us, ticks))
+
+    timer = (info.timer if info else "") or (board.timer.kind if board is not None else "")
+    ipt = board.timer.instructions_per_tick if board is not None else None
+    unit, factor = work_unit_for(timer, ipt)
+    work = None
+    ticks = [w.ticks_per_inference for w in measured if w.ticks_per_inference is not None]
+    if unit and ticks and len(ticks) == len(measured):
+        work = Stats.of([t * factor for t in ticks])
+    elif timer == "systick" and ticks:
+        notes.append("systick ticks without instructions_per_tick in the board file: no instruction count")
+    elif timer == "host":
+        notes.append("host board: timings are of this machine's process and say nothing about a board")
+
+    result = BenchResult(board=(board.name if board is not None else (info.board if info else "")) or name,
+                         model=model_id or (info.model if info else ""), windows=measured,
+                         latency_us=Stats.of([w.latency_us for w in measured]),
+                         work=work, work_unit=unit if work else None, timer=timer, notes=notes)
+    result.macs = macs if macs is not None else (info.macs if info and info.macs else None)
+    if result.macs and work is not None and work.median > 0:
+        result.macs_per_unit = result.macs / work.median
+        compute = getattr(board, "compute", None)
+        if compute is not None:
+            result.peak_macs_per_cycle = compute.peak_macs_per_cycle
+            result.fraction_of_peak = result.macs_per_unit / compute.peak_macs_per_cycle
+    sizes = dict(sizes or {})
+    if info is not None and info.arena_bytes and "arena_bytes" not in sizes:
+        sizes["arena_bytes"] = info.arena_bytes
+    result.arena_bytes = sizes.get("arena_bytes")
+    result.flash_bytes = sizes.get("flash_bytes")
+    result.ram_bytes = sizes.get("ram_bytes")
+    power = getattr(board, "power", None)
+    if power is not None and timer != "host":
+        # V x mA x us = nJ; /1000 for uJ.
+        result.energy_uj = power.volts * power.active_ma * result.latency_us.median / 1000.0
+        result.energy_basis = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA x latency "
+                               f"({power.source})")
+    return result

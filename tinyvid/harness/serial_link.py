@@ -1,0 +1,144 @@
+"""Serial links through pyserial: ttys, ``socket://``, ``rfc2217://`` and ``loop://``.
+
+``SerialTransport("/dev/ttyACM0")`` opens a board on a USB serial port,
+``SerialTransport("socket://127.0.0.1:4321")`` an emulated board's serial server
+(with TCP_NODELAY, so small commands are not held back ~40 ms each),
+``SerialTransport("rfc2217://lab-pc:7000")`` a board attached to another machine
+behind ser2net, and ``loop://`` an echo loop for tests.
+:func:`find_board_port` finds a board's tty by the USB VID:PID of its board file.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+
+import serial
+import serial.tools.list_ports
+
+from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
+from tinyvid.harness.transport import Clock, Transport
+
+DEFAULT_BAUD = 115200
+
+
+def list_serial_ports() -> list[str]:
+    """Describe every serial port of this machine, one string each."""
+    ports = []
+    for port in serial.tools.list_ports.comports():
+        usb = f" [{port.vid:04x}:{port.pid:04x}]" if port.vid is not None else ""
+        ports.append(f"{port.device}{usb} {port.description or ''}".rstrip())
+    return ports
+
+
+def _ports_hint() -> str:
+    ports = list_serial_ports()
+    return "ports on this machine: " + (", ".join(ports) if ports else "none found")
+
+
+def _open_error(url: str, exc: Exception) -> TransportError:
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    if url.startswith("socket://"):
+        return TransportError(
+            f"cannot connect to {url}: {text}",
+            hint="is the emulated board running? `tinyvid bench --project DIR` launches it for you",
+        )
+    if url.startswith("rfc2217://"):
+        return TransportError(
+            f"cannot reach {url}: {text}",
+            hint="check the host name and port of the serial server (ser2net) and that it runs",
+        )
+    if code == errno.EACCES or "Permission denied" in text:
+        return TransportError(
+            f"permission denied opening {url}",
+            hint="add your user to the dialout group (sudo usermod -aG dialout $USER) and log in again; "
+            + _ports_hint(),
+        )
+    if code == errno.EBUSY or "busy" in text.lower():
+        return TransportError(
+            f"{url} is busy",
+            hint="another program (a serial terminal, an IDE monitor) holds the port: close it; " + _ports_hint(),
+        )
+    return TransportError(
+        f"cannot open serial port {url}: {text}",
+        hint="check the cable and that the board is powered; " + _ports_hint(),
+    )
+
+
+class SerialTransport(Transport):
+    """A pyserial link opened with :func:`serial.serial_for_url`."""
+
+    def __init__(self, url: str, *, baudrate: int = DEFAULT_BAUD, write_timeout: float = 30.0,
+                 clock: Clock = time.monotonic):
+        super().__init__(clock=clock)
+        self.url = url
+        self.description = url
+        self.baudrate = baudrate
+        self.write_timeout = write_timeout
+        self._serial: serial.SerialBase | None = None
+
+    def _open(self) -> None:
+        try:
+            port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.1,
+                                         write_timeout=self.write_timeout, do_not_open=True)
+            port.open()
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise _open_error(self.url, exc) from exc
+        sock = getattr(port, "_socket", None)
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._serial = port
+
+    def _close(self) -> None:
+        port, self._serial = self._serial, None
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError):
+                pass
+
+    def _read_some(self, n: int, timeout: float) -> bytes:
+        port = self._serial
+        try:
+            port.timeout = timeout
+            first = port.read(1)
+            if not first:
+                raise TransportTimeout(f"{self.url} sent nothing for {timeout:g} s")
+            waiting = port.in_waiting
+            rest = port.read(min(n - 1, waiting)) if waiting and n > 1 else b""
+        except TransportTimeout:
+            raise
+        except (serial.SerialException, OSError) as exc:
+            raise TransportClosed(f"the link to {self.url} closed: {exc}") from exc
+        return first + rest
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._serial.write(data)
+            self._serial.flush()
+        except serial.SerialTimeoutException as exc:
+            raise TransportTimeout(f"{self.url} did not take {len(data)} bytes within "
+                                   f"{self.write_timeout:g} s") from exc
+        except (serial.SerialException, OSError) as exc:
+            raise TransportClosed(f"the link to {self.url} closed: {exc}") from exc
+
+
+def find_board_port(usb_vid: int, usb_pid: int, *, board_name: str = "the board") -> str:
+    """Return the tty of the one attached board with this USB VID:PID."""
+    matches = [p.device for p in serial.tools.list_ports.comports()
+               if p.vid == usb_vid and p.pid == usb_pid]
+    wanted = f"{usb_vid:04x}:{usb_pid:04x}"
+    if not matches:
+        raise TransportError(
+            f"no serial port with USB id {wanted} ({board_name}) is attached",
+            hint="check the cable (a charge-only cable has no data lines) and that the board is powered, "
+            "or give --port; " + _ports_hint(),
+        )
+    if len(matches) > 1:
+        raise TransportError(
+            f"{len(matches)} ports have USB id {wanted} ({board_name}): {', '.join(matches)}",
+            hint="pick one with --port",
+        )
+    return matches[0]

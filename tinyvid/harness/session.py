@@ -1,0 +1,227 @@
+"""Sessions with a board: open one by port URL or by project, and the one-call
+library functions behind ``tinyvid bench`` and ``tinyvid validate``.
+
+A port is a pyserial URL (``/dev/ttyACM0``, ``socket://host:port``,
+``rfc2217://host:port``, ``loop://``), ``auto`` (find the board's USB VID:PID), or
+``exec:PATH`` (a host-board firmware binary spoken to over stdin/stdout). A project
+is a folder made by ``tinyvid project``: it is built if needed, its emulated or
+host board launched, measured and shut down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinyvid.errors import ProjectError, TransportError
+from tinyvid.harness.client import DutClient
+from tinyvid.harness.transport import Transport
+
+MANIFEST = "tinyvid-project.json"
+
+
+def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Transport:
+    """The transport for a ``--port`` value (not opened yet)."""
+    from tinyvid.harness.process_link import ProcessTransport
+    from tinyvid.harness.serial_link import SerialTransport, find_board_port
+
+    if port.startswith("exec:"):
+        return ProcessTransport([port[len("exec:"):]])
+    if port == "auto":
+        if board is None or not board.serial.usb_ids:
+            raise TransportError("--port auto needs a board with USB ids in its board file",
+                                 hint="give --board NAME of an attached board, or --port with the device path")
+        found = []
+        for usb in board.serial.usb_ids:
+            vid, pid = (int(part, 16) for part in usb.split(":"))
+            try:
+                found.append(find_board_port(vid, pid, board_name=board.name))
+            except TransportError as exc:
+                error = exc
+        if len(found) != 1:
+            if not found:
+                raise error
+            raise TransportError(f"{len(found)} attached boards match {board.name}: {', '.join(found)}",
+                                 hint="pick one with --port")
+        port = found[0]
+    baud = baudrate or (board.serial.baud if board is not None else None) or 115200
+    return SerialTransport(port, baudrate=baud)
+
+
+def read_manifest(project_dir: str | Path) -> dict:
+    path = Path(project_dir) / MANIFEST
+    if not path.is_file():
+        raise ProjectError(f"{project_dir} is not a tinyvid project (no {MANIFEST})",
+                           hint="generate one with `tinyvid project MODEL --board BOARD -o DIR`")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ProjectError(f"{path} is not valid JSON: {exc}", hint="regenerate the project") from None
+
+
+def _get(obj, *names, default=None):
+    """The first of ``names`` that ``obj`` (a mapping or an object) has."""
+    for name in names:
+        if isinstance(obj, dict) and obj.get(name) is not None:
+            return obj[name]
+        if not isinstance(obj, dict) and getattr(obj, name, None) is not None:
+            return getattr(obj, name)
+    return default
+
+
+def project_sizes(manifest: dict, build=None) -> dict:
+    """Arena from the manifest; flash and RAM from the build."""
+    sizes = {"arena_bytes": _get(manifest, "arena_bytes", "arena")}
+    if build is not None:
+        sizes["flash_bytes"] = _get(build, "flash_used", "flash_bytes", "flash")
+        sizes["ram_bytes"] = _get(build, "ram_used", "ram_bytes", "ram")
+    return {k: int(v) for k, v in sizes.items() if v is not None}
+
+
+def project_model(project_dir: Path, manifest: dict) -> Path | None:
+    model = _get(manifest, "model_path", "model")
+    if isinstance(model, dict):
+        model = _get(model, "path")
+    if not model:
+        return None
+    path = Path(model)
+    if not path.is_absolute():
+        path = Path(project_dir) / path
+    return path if path.is_file() else None
+
+
+def ensure_built(project_dir: Path):
+    from tinyvid.build import build_project
+
+    return build_project(project_dir)
+
+
+def prepare_project(model: Path, board: str, out_dir: Path, *, conversion: str | None = None) -> Path:
+    """Generate (or reuse) the project for ``model`` on ``board`` in ``out_dir``."""
+    from tinyvid.project import generate_project
+
+    kwargs = {"conversion": conversion} if conversion else {}
+    generate_project(model, board=board, out_dir=out_dir, **kwargs)
+    return Path(out_dir)
+
+
+@dataclass
+class BoardSession:
+    """An open client plus what is known about the board and its firmware."""
+
+    client: DutClient
+    board: object | None = None
+    manifest: dict = field(default_factory=dict)
+    sizes: dict = field(default_factory=dict)
+    model: Path | None = None
+
+
+@contextlib.contextmanager
+def open_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
+               line_timeout: float = 5.0, infer_timeout: float = 30.0) -> Iterator[BoardSession]:
+    """Open a session on ``port`` or on the launched board of ``project``."""
+    from tinyvid.boards import load_board
+
+    if (port is None) == (project is None):
+        raise TransportError("give either a port or a project", hint="--port URL or --project DIR")
+    board_obj = load_board(board) if board else None
+    if port is not None:
+        transport = open_transport(port, board=board_obj)
+        with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
+            yield BoardSession(client, board_obj)
+        return
+    from tinyvid.build.launch import launch_board
+
+    project_dir = Path(project)
+    manifest = read_manifest(project_dir)
+    build = ensure_built(project_dir)
+    if board_obj is None:
+        name = _get(manifest, "board")
+        board_obj = load_board(name if isinstance(name, str) else _get(name, "name"))
+    with launch_board(project_dir) as running:
+        transport = open_transport(running.url, board=board_obj)
+        with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
+            yield BoardSession(client, board_obj, manifest, project_sizes(manifest, build),
+                               project_model(project_dir, manifest))
+
+
+def bench_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
+                windows: int = 5, iterations: int | None = None, warmup: int = 1, progress: bool = False,
+                line_timeout: float = 5.0, infer_timeout: float = 30.0):
+    """``tinyvid bench``: open the board, bench it, close it."""
+    from tinyvid.harness.bench import bench
+
+    with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
+                    infer_timeout=infer_timeout) as session:
+        macs = _get(session.manifest, "macs")
+        return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
+                     board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
+                     progress=progress)
+
+
+def validate_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
+                   data: str = "synthetic", samples: int | None = 20, model: str | Path | None = None,
+                   progress: bool = False, line_timeout: float = 5.0, infer_timeout: float = 30.0):
+    """``tinyvid validate``: run a data set through the board and the host reference."""
+    with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
+                    infer_timeout=infer_timeout) as session:
+        return validate_session(session, data=data, samples=samples, model=model, progress=progress)
+
+
+def input_format(session: BoardSession, model: Path | None):
+    """What the board's input buffer takes: from tv-info, else the manifest and model."""
+    from tinyvid.harness.inputs import InputFormat
+
+    info = session.client.tv_info()
+    if info is not None and info.input_shape:
+        return InputFormat(info.input_shape, info.conversion, info.input_scale, info.input_zero_point), \
+            (info.output_scale, info.output_zero_point)
+    if model is None:
+        raise TransportError(
+            "the board has no tv- extensions, so its input format is unknown",
+            hint="give --model MODEL.tflite (and the project's conversion) so inputs can be prepared",
+        )
+    from tinyvid.model.reader import load_graph
+
+    graph = load_graph(Path(model).read_bytes())
+    inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    conversion = _get(session.manifest, "conversion", default="uint8")
+    return (InputFormat(tuple(inp.shape), conversion, _get(inp, "scale", default=1 / 255),
+                        _get(inp, "zero_point", default=-128)),
+            (_get(out, "scale", default=0.0), _get(out, "zero_point", default=0)))
+
+
+def validate_session(session: BoardSession, *, data: str = "synthetic", samples: int | None = 20,
+                     model: str | Path | None = None, progress: bool = False):
+    from tinyvid.harness.inputs import load_samples
+    from tinyvid.harness.validate import tflm_reference, validate
+
+    model_path = Path(model) if model else session.model
+    fmt, output_quant = input_format(session, model_path)
+    inputs, class_names = load_samples(data, fmt, count=samples)
+    reference = tflm_reference(model_path, fmt) if model_path else None
+    return validate(session.client, inputs, reference=reference, class_names=class_names,
+                    output_quant=output_quant, requested=len(inputs), progress=progress)
+
+
+def measure_project(project: Path, *, windows: int = 3, iterations: int | None = None, warmup: int = 1,
+                    data: str = "synthetic", samples: int = 10) -> dict:
+    """Bench and validate a project on its launched board: the metrics of a suite case."""
+    from tinyvid.harness.bench import bench
+
+    with open_board(project=project) as session:
+        macs = _get(session.manifest, "macs")
+        result = bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
+                       board=session.board, sizes=session.sizes, macs=int(macs) if macs else None)
+        metrics: dict = dict(result.metrics())
+        notes = list(result.notes)
+        if samples:
+            checked = validate_session(session, data=data, samples=samples)
+            if checked.error:
+                raise TransportError(f"validation stopped: {checked.error}")
+            metrics.update(checked.metrics())
+        metrics["notes"] = notes
+        return metrics

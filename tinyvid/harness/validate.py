@@ -1,0 +1,204 @@
+"""``validate``: does the board compute what the host reference computes?
+
+Each input goes to the board (``tv-load`` + ``tv-infer`` when the board has the
+extensions, else ``db`` + ``infer 1 0``), and its raw int8 output is compared with
+tflite-micro on the host: bit-exact count, largest difference in LSBs, top-1
+agreement, and accuracy on the board against the labels. If the board dies
+mid-run the results gathered so far are kept and the error is reported beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tinyvid.errors import TinyvidError
+from tinyvid.harness.client import BoardReset, DutClient
+from tinyvid.harness.inputs import InputFormat, Sample, quantize, to_model_tensor
+
+Reference = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    name: str
+    label: int | None
+    board_output: bytes | None  # raw int8 output, when the board gives it or it can be recovered
+    board_top1: int
+    reference_output: bytes | None = None
+
+    @property
+    def max_lsb(self) -> int | None:
+        if self.board_output is None or self.reference_output is None:
+            return None
+        a = np.frombuffer(self.board_output, np.int8).astype(np.int16)
+        b = np.frombuffer(self.reference_output, np.int8).astype(np.int16)
+        if a.shape != b.shape:
+            return 256
+        return int(np.max(np.abs(a - b))) if a.size else 0
+
+    @property
+    def exact(self) -> bool | None:
+        lsb = self.max_lsb
+        return None if lsb is None else lsb == 0
+
+    @property
+    def reference_top1(self) -> int | None:
+        if self.reference_output is None:
+            return None
+        return int(np.argmax(np.frombuffer(self.reference_output, np.int8)))
+
+
+@dataclass
+class ValidationResult:
+    """Per-sample results and their summary; ``error`` is set if the run stopped early."""
+
+    board: str
+    model: str
+    requested: int
+    samples: list[SampleResult] = field(default_factory=list)
+    class_names: tuple[str, ...] = ()
+    error: str | None = None
+    resets: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.samples)
+
+    @property
+    def partial(self) -> bool:
+        return self.error is not None or self.count < self.requested
+
+    def _compared(self) -> list[SampleResult]:
+        return [s for s in self.samples if s.exact is not None]
+
+    @property
+    def bit_exact(self) -> int | None:
+        compared = self._compared()
+        return sum(s.exact for s in compared) if compared else None
+
+    @property
+    def compared(self) -> int:
+        return len(self._compared())
+
+    @property
+    def max_lsb(self) -> int | None:
+        compared = self._compared()
+        return max(s.max_lsb for s in compared) if compared else None
+
+    @property
+    def top1_agreement(self) -> float | None:
+        pairs = [s for s in self.samples if s.reference_top1 is not None]
+        return sum(s.board_top1 == s.reference_top1 for s in pairs) / len(pairs) if pairs else None
+
+    @property
+    def labelled(self) -> int:
+        return sum(s.label is not None for s in self.samples)
+
+    @property
+    def accuracy(self) -> float | None:
+        labelled = [s for s in self.samples if s.label is not None]
+        return sum(s.board_top1 == s.label for s in labelled) / len(labelled) if labelled else None
+
+    @property
+    def reference_accuracy(self) -> float | None:
+        labelled = [s for s in self.samples if s.label is not None and s.reference_top1 is not None]
+        return sum(s.reference_top1 == s.label for s in labelled) / len(labelled) if labelled else None
+
+    def metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if self.compared:
+            out["bit_exact"] = self.bit_exact / self.compared
+            out["max_lsb"] = float(self.max_lsb)
+        if self.top1_agreement is not None:
+            out["top1_agreement"] = self.top1_agreement
+        if self.accuracy is not None:
+            out["accuracy"] = self.accuracy
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "board": self.board, "model": self.model, "requested": self.requested, "count": self.count,
+            "partial": self.partial, "error": self.error, "resets": self.resets,
+            "compared": self.compared, "bit_exact": self.bit_exact, "max_lsb": self.max_lsb,
+            "top1_agreement": self.top1_agreement, "labelled": self.labelled, "accuracy": self.accuracy,
+            "reference_accuracy": self.reference_accuracy, "class_names": list(self.class_names),
+            "samples": [
+                {"name": s.name, "label": s.label, "board_top1": s.board_top1, "reference_top1": s.reference_top1,
+                 "max_lsb": s.max_lsb, "exact": s.exact,
+                 "board_output": s.board_output.hex() if s.board_output is not None else None,
+                 "reference_output": s.reference_output.hex() if s.reference_output is not None else None}
+                for s in self.samples
+            ],
+        }
+
+
+def tflm_reference(model, fmt: InputFormat) -> Reference:
+    """The host reference: tflite-micro on the int8 tensor the board would see."""
+    from tinyvid.model.reference import tflm_invoke
+
+    def run(data: bytes) -> bytes:
+        out = tflm_invoke(model, [to_model_tensor(data, fmt)])[0]
+        return np.asarray(out, np.int8).reshape(-1).tobytes()
+
+    return run
+
+
+def _recover_int8(results: Sequence[float], scale: float, zero_point: int) -> bytes | None:
+    """The raw int8 output behind printed ``%0.3f`` results, when the print is fine
+    enough to recover it (output scale above 0.001)."""
+    if not scale or scale <= 0.001:
+        return None
+    return quantize(np.asarray(results, np.float32), scale, zero_point).tobytes()
+
+
+def _run_sample(client: DutClient, sample: Sample, output_quant: tuple[float, float] | None):
+    output = client.run_input(sample.data)
+    if isinstance(output, bytes):
+        return output, int(np.argmax(np.frombuffer(output, np.int8)))
+    top1 = int(np.argmax(output)) if output else -1
+    raw = _recover_int8(output, *output_quant) if output_quant else None
+    return raw, top1
+
+
+def validate(client: DutClient, samples: Iterable[Sample], *, reference: Reference | None = None,
+             class_names: Sequence[str] = (), output_quant: tuple[float, int] | None = None,
+             requested: int | None = None, progress: bool = False) -> ValidationResult:
+    """Run every sample on the board and compare with ``reference``.
+
+    ``output_quant`` (scale, zero point) recovers raw outputs from a board without
+    the ``tv-`` extensions; with the extensions it comes from ``tv-info``. A board
+    that resets is resynchronised and the sample retried once; any other failure
+    ends the run, keeping the results so far and the error message.
+    """
+    from tqdm import tqdm
+
+    samples = list(samples)
+    info = None
+    result = ValidationResult(board="", model="", requested=requested or len(samples),
+                              class_names=tuple(class_names))
+    try:
+        info = client.tv_info()
+        result.board = (info.board if info else "") or client.name()
+        result.model = info.model if info else client.model_id()
+        if info is not None:
+            output_quant = (info.output_scale, info.output_zero_point)
+    except TinyvidError as exc:
+        result.error = exc.message
+        return result
+    for sample in tqdm(samples, desc="validate", unit="input", disable=not progress, leave=False):
+        try:
+            try:
+                raw, top1 = _run_sample(client, sample, output_quant)
+            except BoardReset:
+                result.resets += 1
+                client.resync()
+                raw, top1 = _run_sample(client, sample, output_quant)
+        except TinyvidError as exc:
+            result.error = f"stopped at input {sample.name} ({result.count} of {result.requested} done): {exc.message}"
+            break
+        expected = reference(sample.data) if reference is not None else None
+        result.samples.append(SampleResult(sample.name, sample.label, raw, top1, expected))
+    return result
