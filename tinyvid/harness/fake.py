@@ -398,3 +398,47 @@ class FakeDutServer:
                         conn.sendall(reply)
             if self.dut.dead:
                 return
+
+
+def serve_stdio(dut: FakeDut) -> int:
+    """Be a board on stdin/stdout (what the host-board firmware does)."""
+    import os
+    import sys
+
+    out = sys.stdout.buffer
+    while not dut.dead:
+        data = os.read(0, 65536)
+        if not data:
+            return 0
+        reply = dut.feed(data)
+        if reply:
+            out.write(reply)
+            out.flush()
+    return 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tinyvid.harness.fake [--tcp PORT] [--plain] [--die-after N]``:
+    a fake board on stdin/stdout or on a TCP port, for trying the harness."""
+    import argparse
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m tinyvid.harness.fake", description=main.__doc__)
+    parser.add_argument("--tcp", type=int, help="serve on socket://127.0.0.1:PORT instead of stdin/stdout")
+    parser.add_argument("--plain", action="store_true", help="a plain EEMBC board without tv- extensions")
+    parser.add_argument("--die-after", type=int, help="exit when the Nth command (from 0) arrives")
+    args = parser.parse_args(argv)
+    faults = {args.die_after: "die"} if args.die_after is not None else {}
+    dut = FakeDut(extensions=not args.plain, faults=faults)
+    if args.tcp is None:
+        return serve_stdio(dut)
+    with FakeDutServer(dut, port=args.tcp) as server:
+        print(server.url, file=sys.stderr, flush=True)
+        while not dut.dead:
+            time.sleep(0.2)
+    return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
