@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import contextlib
+import sys
+from pathlib import Path
 
-COMMANDS: list = []
+import click
+
+
+@click.command("compress")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--data", "data", default="synthetic", show_default=True,
+              help="Data set the model was trained on: synthetic, lfw or a folder (loaded at the model's input size).")
+@click.option("--sparsity", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Unstructured magnitude pruning: fraction of weights to zero, e.g. 0.5.")
+@click.option("--structured", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Structured pruning: fraction of channels to remove, e.g. 0.5 (really cuts MACs).")
+@click.option("--criterion", type=click.Choice(["l1", "bn_gamma"]), default="l1", show_default=True,
+              help="Channel importance for --structured: L1 norm of filters or |BatchNorm gamma|.")
+@click.option("--qat", is_flag=True, help="Quantization-aware training before int8 conversion.")
+@click.option("--teacher", default=None,
+              help="Distil from a teacher: a .keras path or a built-in architecture name (trained first).")
+@click.option("--epochs", type=click.IntRange(1), default=8, show_default=True, help="Fine-tuning epochs per step.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("runs/compress"), show_default=True,
+              help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (progress goes to stderr).")
+def compress_command(model, data, sparsity, structured, criterion, qat, teacher, epochs, seed, out_dir, as_json):
+    """Prune, fine-tune and quantize MODEL.keras to full int8; print the compression report."""
+    from tinyvid.compress import compress
+
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        report = compress(model, data, sparsity=sparsity, structured=structured, qat=qat, teacher=teacher,
+                          epochs=epochs, seed=seed, out_dir=out_dir, progress=True, criterion=criterion)
+    click.echo(report.to_json() if as_json else report.format_table())
+
+
+COMMANDS: list = [compress_command]

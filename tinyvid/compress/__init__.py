@@ -1,0 +1,47 @@
+"""Compression: unstructured and structured pruning, int8 post-training quantization,
+quantization-aware training, knowledge distillation and the compression report.
+
+The one-call entry point is :func:`compress`; the steps are usable on their own.
+"""
+
+from tinyvid.compress.distill import distillation_loss, make_distiller
+from tinyvid.compress.evaluate import int8_outputs, quantize_frames, tflm_max_difference
+from tinyvid.compress.finetune import FinetuneOptions, finetune
+from tinyvid.compress.macs import layer_costs, total_macs
+from tinyvid.compress.model_io import load_keras_model
+from tinyvid.compress.pipeline import DEFAULT_OUT_DIR, compress, load_matching_dataset
+from tinyvid.compress.prune import Sparsity, measure_sparsity, prune_unstructured
+from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, check_int8, representative_frames, to_float_tflite, to_int8_tflite
+from tinyvid.compress.report import CompressionReport, Stage, format_report
+from tinyvid.compress.structured import LayerChange, plan_channels, shrink
+
+__all__ = [
+    "DEFAULT_OUT_DIR",
+    "INPUT_SCALE",
+    "INPUT_ZERO_POINT",
+    "CompressionReport",
+    "FinetuneOptions",
+    "LayerChange",
+    "Sparsity",
+    "Stage",
+    "check_int8",
+    "compress",
+    "distillation_loss",
+    "finetune",
+    "format_report",
+    "int8_outputs",
+    "layer_costs",
+    "load_keras_model",
+    "load_matching_dataset",
+    "make_distiller",
+    "measure_sparsity",
+    "plan_channels",
+    "prune_unstructured",
+    "quantize_frames",
+    "representative_frames",
+    "shrink",
+    "tflm_max_difference",
+    "to_float_tflite",
+    "to_int8_tflite",
+    "total_macs",
+]

@@ -1,0 +1,76 @@
+"""Accuracy and predictions of Keras and int8 ``.tflite`` models; TFLM cross-check."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT
+
+
+def quantize_frames(x: np.ndarray) -> np.ndarray:
+    """Frames in [0, 1] to the int8 model input: round(x * 255) - 128."""
+    return np.clip(np.round(np.asarray(x, np.float32) * 255.0) - 128.0, -128, 127).astype(np.int8)
+
+
+def keras_predictions(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, reference_kernels: bool = False, desc: str = "int8 eval") -> np.ndarray:
+    """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT interpreter)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    kwargs = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF} if reference_kernels else {}
+    interpreter = Interpreter(model_content=flatbuffer, **kwargs)
+    interpreter.allocate_tensors()
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    scale, zero = inp["quantization"]
+    if np.isclose(scale, INPUT_SCALE) and zero == INPUT_ZERO_POINT:
+        q = quantize_frames(x)
+    else:  # a foreign int8 model: use its own input quantization
+        q = np.clip(np.round(np.asarray(x) / scale) + zero, -128, 127).astype(np.int8)
+    frames = range(len(q))
+    if progress:
+        from tqdm import tqdm
+
+        frames = tqdm(frames, desc=desc, unit="frame", leave=False)
+    results = []
+    for i in frames:
+        interpreter.set_tensor(inp["index"], q[i : i + 1])
+        interpreter.invoke()
+        results.append(interpreter.get_tensor(out["index"])[0].copy())
+    return np.stack(results) if results else np.zeros((0,) + tuple(out["shape"][1:]), np.int8)
+
+
+def accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
+    if len(y) == 0:
+        return float("nan")
+    return float(np.mean(np.argmax(predictions, axis=-1) == np.asarray(y)))
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of frames whose top-1 class is the same under both models."""
+    if len(a) == 0:
+        return float("nan")
+    return float(np.mean(np.argmax(a, axis=-1) == np.argmax(b, axis=-1)))
+
+
+def tflm_max_difference(flatbuffer: bytes, x: np.ndarray) -> int:
+    """Largest |TFLM - LiteRT reference kernels| over ``x``'s int8 outputs, in LSBs.
+
+    Both run TFLite's reference integer arithmetic, so the outputs are expected to be
+    bit-exact (0); the acceptance tolerance used by tinyvid is 1 LSB.
+    """
+    from tflite_micro.python.tflite_micro import runtime
+
+    reference = int8_outputs(flatbuffer, x, reference_kernels=True)
+    micro = runtime.Interpreter.from_bytes(flatbuffer)
+    q = quantize_frames(x)
+    worst = 0
+    for i in range(len(q)):
+        micro.set_input(q[i : i + 1], 0)
+        micro.invoke()
+        out = np.asarray(micro.get_output(0)).reshape(reference[i].shape)
+        worst = max(worst, int(np.max(np.abs(out.astype(np.int32) - reference[i].astype(np.int32)))))
+    return worst
