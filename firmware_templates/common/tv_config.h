@@ -1,0 +1,55 @@
+/* Settings of this firmware, chosen when the project was generated. */
+#ifndef TV_CONFIG_H
+#define TV_CONFIG_H
+
+#include "{{ model.header }}"
+
+#define TV_PROTOCOL_VERSION 1
+#define TV_DUT_NAME {{ dut_name | c_string }}
+#define TV_PROFILE {{ profile | c_string }}
+#define TV_MODEL_ID {{ model_id | c_string }}
+#define TV_BOARD_NAME {{ board.name | c_string }}
+
+/* Input conversion from the file format the host sends. */
+#define TV_CONVERSION_INT8 0
+#define TV_CONVERSION_UINT8 1
+#define TV_CONVERSION_FLOAT32 2
+#define TV_CONVERSION TV_CONVERSION_{{ conversion | upper }}
+#define TV_CONVERSION_NAME {{ conversion | c_string }}
+/* 1: print one value, the mean squared error between the dequantized output and
+ * the float input (ad01); 0: print the dequantized outputs. */
+#define TV_RESULTS_MSE {{ 1 if results_mse else 0 }}
+
+/* The model, through its generated API. */
+#define TV_MODEL_INVOKE() {{ prefix }}_invoke()
+#define TV_MODEL_INPUT() {{ prefix }}_input(0)
+#define TV_MODEL_OUTPUT() {{ prefix }}_output(0)
+#define TV_INPUT_ELEMENTS {{ macro }}_INPUT_0_BYTES
+#define TV_INPUT_SCALE {{ macro }}_INPUT_0_SCALE
+#define TV_INPUT_ZERO_POINT {{ macro }}_INPUT_0_ZERO_POINT
+#define TV_OUTPUT_ELEMENTS {{ macro }}_OUTPUT_0_BYTES
+#define TV_OUTPUT_SCALE {{ macro }}_OUTPUT_0_SCALE
+#define TV_OUTPUT_ZERO_POINT {{ macro }}_OUTPUT_0_ZERO_POINT
+#define TV_ARENA_BYTES {{ macro }}_ARENA_BYTES
+#define TV_MACS {{ macro }}_MACS
+/* The input buffer holds one input in the file's format. */
+#define TV_DB_BYTES (TV_INPUT_ELEMENTS * {{ 4 if conversion == "float32" else 1 }})
+
+/* Texts for tv-info. */
+#define TV_INPUT_SHAPE_TEXT {{ model.input.shape | join("x") | c_string }}
+#define TV_INPUT_SCALE_TEXT {{ model.input.scale_text | c_string }}
+#define TV_OUTPUT_SCALE_TEXT {{ model.output.scale_text | c_string }}
+
+/* The timer: {{ board.timer.kind }} at {{ board.timer.hz }} Hz. */
+#define TV_TIMER_NAME {{ board.timer.kind | c_string }}
+#define TV_TIMER_HZ {{ board.timer.hz }}ULL
+/* How long tv-load waits for the next byte, in microseconds of the board's timer.
+{%- if board.emulated %}
+ * Emulated board: guest time under -icount runs about 50x faster than real time
+ * while the guest polls its UART, so 120 s of guest time is about 2 s here. */
+#define TV_LOAD_TIMEOUT_US 120000000ULL
+{%- else %} */
+#define TV_LOAD_TIMEOUT_US 2000000ULL
+{%- endif %}
+
+#endif

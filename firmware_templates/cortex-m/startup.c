@@ -1,0 +1,61 @@
+/* Start-up code for {{ board.name }} ({{ board.core }}): vector table, reset
+ * handler (FPU on, .data copied, .bss zeroed, main), fault handlers. */
+#include <stdint.h>
+
+#include "platform.h"
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern int main(void);
+void Reset_Handler(void);
+void SysTick_Handler(void);
+void Fault_Handler(void);
+
+#define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
+#define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
+
+__attribute__((section(".isr_vector"), used)) void (*const vector_table[16])(void) = {
+    (void (*)(void))(uintptr_t)&_estack, /* initial stack pointer */
+    Reset_Handler,
+    Fault_Handler, /* NMI */
+    Fault_Handler, /* HardFault */
+    Fault_Handler, /* MemManage */
+    Fault_Handler, /* BusFault */
+    Fault_Handler, /* UsageFault */
+    Fault_Handler, /* SecureFault (v8-M) */
+    0,
+    0,
+    0,
+    Fault_Handler, /* SVCall */
+    Fault_Handler, /* DebugMonitor */
+    0,
+    Fault_Handler, /* PendSV */
+    SysTick_Handler,
+};
+
+void Reset_Handler(void)
+{
+    SCB_VTOR = (uint32_t)(uintptr_t)vector_table;
+{%- if board.fpu != "none" %}
+    /* The FPU must be on before the first floating-point instruction. */
+    SCB_CPACR |= 0xFu << 20;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+{%- endif %}
+    uint32_t *src = &_sidata;
+    for (uint32_t *dst = &_sdata; dst < &_edata;) {
+        *dst++ = *src++;
+    }
+    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
+        *dst++ = 0u;
+    }
+    plat_exit(main());
+}
+
+void Fault_Handler(void)
+{
+{%- if board.emulated %}
+    plat_exit(3); /* ends QEMU with exit code 3: the host sees the link close */
+{%- else %}
+    for (;;) {
+    }
+{%- endif %}
+}

@@ -1,0 +1,12 @@
+/* The UART of {{ board.name }}: {{ board.serial.driver }} at {{ board.serial.base | hex32 }}. */
+#ifndef TV_UART_H
+#define TV_UART_H
+
+#include <stdint.h>
+
+void uart_init(void);
+int uart_rx_ready(void);
+uint8_t uart_read(void);
+void uart_write(uint8_t byte);
+
+#endif

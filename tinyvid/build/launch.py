@@ -1,0 +1,158 @@
+"""Starts a board that runs here (QEMU or the host process) behind a local TCP
+socket, so that it is reached like a serial port: ``socket://127.0.0.1:PORT``.
+
+QEMU runs with its serial port on a TCP server (``wait=on``: the guest starts
+when tinyvid's bridge connects, so no boot line is lost) and ``-icount shift=7``
+(timer ticks are an exact instruction count). The host board is the firmware as
+a native process, its stdin/stdout bridged the same way. Clients may disconnect
+and reconnect; the board keeps its state (see :mod:`tinyvid.build.bridge`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from tinyvid.boards import Board
+from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader
+from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
+from tinyvid.errors import ProjectError
+
+START_TIMEOUT_S = 20.0
+QEMU = "qemu-system-arm"
+
+
+@dataclass
+class RunningBoard:
+    url: str
+    board: Board
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def qemu_command(board: Board, elf: Path, serial_port: int) -> list[str]:
+    return [
+        QEMU,
+        "-M", board.launch.machine or "",
+        "-kernel", str(elf),
+        "-display", "none",
+        "-monitor", "none",
+        "-serial", f"tcp:127.0.0.1:{serial_port},server=on,wait=on",
+        "-icount", "shift=7,align=off,sleep=off",
+        "-semihosting-config", "enable=on,target=native",
+        *board.launch.args,
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[RunningBoard]:
+    """Starts the project's board; yields a RunningBoard whose ``url`` pyserial
+    opens with ``serial.serial_for_url``. The process is killed on exit."""
+    project_dir = project_dir_of(project_dir_or_elf)
+    board = project_board(project_dir)
+    if not board.runs_here:
+        raise ProjectError(
+            f"{board.name} is a real board: it does not run here",
+            f"flash it with 'tinyvid flash {project_dir}' and open its serial port",
+        )
+    image = Path(project_dir_or_elf) if Path(project_dir_or_elf).is_file() else firmware_path(project_dir)
+    with contextlib.ExitStack() as stack:
+        if board.is_host:
+            process, bridge = _start_host(image, port)
+        else:
+            process, bridge = _start_qemu(board, image, port, stack)
+        stack.callback(_kill, process)
+        stack.callback(bridge.close)
+        yield RunningBoard(url=bridge.url, board=board, process=process, port=bridge.port)
+
+
+def _start_host(image: Path, port: int) -> tuple[subprocess.Popen, SerialBridge]:
+    process = subprocess.Popen(
+        [str(image.resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
+    )
+    stdin = process.stdin
+    assert stdin is not None and process.stdout is not None
+
+    def write(data: bytes) -> None:
+        stdin.write(data)
+        stdin.flush()
+
+    try:
+        bridge = SerialBridge(fd_reader(process.stdout.fileno()), write, port=port).start()
+    except OSError as exc:
+        _kill(process)
+        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
+    return process, bridge
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_qemu(
+    board: Board, elf: Path, port: int, stack: contextlib.ExitStack
+) -> tuple[subprocess.Popen, SerialBridge]:
+    if shutil.which(QEMU) is None:
+        raise ProjectError(f"{QEMU} not found", "install QEMU (Debian: apt install qemu-system-arm)")
+    qemu_port = _free_port()
+    log = stack.enter_context(tempfile.TemporaryFile())
+    process = subprocess.Popen(
+        qemu_command(board, elf, qemu_port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        link = _connect(process, qemu_port, log)
+    except BaseException:
+        _kill(process)
+        raise
+    stack.callback(link.close)
+    link.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        bridge = SerialBridge(socket_reader(link), link.sendall, port=port).start()
+    except OSError as exc:
+        _kill(process)
+        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
+    return process, bridge
+
+
+def _connect(process: subprocess.Popen, port: int, log) -> socket.socket:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            output = log.read().decode(errors="replace").strip()
+            raise ProjectError(f"QEMU exited at start (code {process.returncode}): {output[-500:]}", "check the firmware and the board file")
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=1.0)
+        except OSError:
+            time.sleep(0.05)
+    raise ProjectError(f"QEMU did not open its serial socket in {START_TIMEOUT_S:.0f} s", "the machine may be overloaded; retry")
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=3)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+__all__ = ["RunningBoard", "launch_board", "qemu_command"]

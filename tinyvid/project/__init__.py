@@ -1,0 +1,21 @@
+"""Firmware projects: a generated model + the firmware templates of a board.
+
+``generate_project(model, board, out_dir)`` writes a project that builds with its
+own ``make`` and a ``tinyvid-project.json`` manifest that the build, launch and
+harness stages read.
+"""
+
+from tinyvid.project.generate import CONVERSIONS, Project, generate_project
+from tinyvid.project.manifest import MANIFEST_NAME, load_manifest
+from tinyvid.project.model_header import ModelInfo, TensorInfo, read_model_header
+
+__all__ = [
+    "CONVERSIONS",
+    "MANIFEST_NAME",
+    "ModelInfo",
+    "Project",
+    "TensorInfo",
+    "generate_project",
+    "load_manifest",
+    "read_model_header",
+]

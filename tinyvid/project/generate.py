@@ -1,0 +1,189 @@
+"""Generates a firmware project for a board from a model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyvid import __version__
+from tinyvid.boards import Board, load_board
+from tinyvid.errors import ProjectError
+from tinyvid.project.manifest import MANIFEST_NAME, write_manifest
+from tinyvid.project.model_header import ModelInfo, read_model_header
+from tinyvid.project.templates import render_platform
+
+CONVERSIONS = ("int8", "uint8", "float32")
+STANDARD_MODEL_IDS = ("vww01", "ic01", "kws01", "ad01")
+PROFILE = "ulp-mlperf"
+_MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_C_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
+_DEFAULT_CONVERSION = {"vww01": "uint8", "ic01": "uint8", "kws01": "int8", "ad01": "float32"}
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+    board: Board
+    model: ModelInfo
+    model_id: str
+    conversion: str
+    manifest: dict
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+
+def generate_project(
+    model_path: str | Path,
+    board: str | Path | Board,
+    out_dir: str | Path,
+    *,
+    model_id: str | None = None,
+    conversion: str | None = None,
+    prefix: str = "model",
+) -> Project:
+    """Writes a firmware project for ``board`` into ``out_dir``.
+
+    ``model_path`` is an int8 ``.tflite`` (compiled to C with ``tinyvid.codegen``)
+    or a folder that already holds a generated model (``<prefix>.h`` and ``.c``).
+    ``model_id`` is what ``profile%`` answers (vww01, ic01, kws01, ad01 or your
+    own; guessed from the input shape when not given); ``conversion`` how input
+    files become the model's int8 input (``int8``, ``uint8`` = u8 - 128,
+    ``float32`` = quantized with the input scale and zero point; by default the
+    one of the model id).
+    """
+    board = board if isinstance(board, Board) else load_board(board)
+    model_path = Path(model_path)
+    out_dir = Path(out_dir)
+    if not _C_IDENTIFIER.match(prefix):
+        raise ProjectError(f"prefix '{prefix}' is not a C identifier", "use letters, digits and '_' (e.g. model)")
+    if model_id is not None and not _MODEL_ID.match(model_id):
+        raise ProjectError(f"model id '{model_id}' is not valid", "use up to 32 letters, digits, '.', '_' or '-' (e.g. vww01)")
+    if conversion is not None and conversion not in CONVERSIONS:
+        raise ProjectError(f"unknown input conversion '{conversion}'", f"use one of: {', '.join(CONVERSIONS)}")
+    _prepare_out_dir(out_dir)
+
+    model_dir = out_dir / "model"
+    sha256 = _emit_model(model_path, model_dir, prefix)
+    info = read_model_header(model_dir / f"{prefix}.h", prefix)
+    if info.num_inputs != 1 or info.num_outputs < 1:
+        raise ProjectError(
+            f"the model has {info.num_inputs} inputs and {info.num_outputs} outputs",
+            "the benchmark protocol feeds one input tensor: use a model with one input",
+        )
+    model_id = model_id or _guess_model_id(info)
+    conversion = conversion or _DEFAULT_CONVERSION.get(model_id) or _guess_conversion(info)
+    results_mse = model_id == "ad01"
+    if results_mse and info.output.bytes != info.input.bytes:
+        raise ProjectError(
+            f"model id ad01 prints the reconstruction error, but the output ({info.output.bytes} values) "
+            f"differs from the input ({info.input.bytes} values)",
+            "use ad01 only for an autoencoder, or choose another --model-id",
+        )
+
+    context = {
+        "board": board,
+        "model": {**info.to_json(), "path_name": model_path.name},
+        "model_id": model_id,
+        "conversion": conversion,
+        "results_mse": results_mse,
+        "prefix": prefix,
+        "macro": prefix.upper(),
+        "dut_name": f"tinyvid-{board.name}",
+        "profile": PROFILE,
+        "version": __version__,
+    }
+    origin = f"{__version__} for board {board.name} from {model_path.name}"
+    render_platform(board.template, context, out_dir, origin)
+
+    file_bytes = info.input.bytes * (4 if conversion == "float32" else 1)
+    manifest = {
+        "tinyvid_version": __version__,
+        "board": board.name,
+        "board_file": str(board.path) if board.path else None,
+        "model": {"path": str(model_path.resolve()), "sha256": sha256, "prefix": prefix, "dir": "model"},
+        "model_id": model_id,
+        "conversion": conversion,
+        "profile": PROFILE,
+        "results": "mse" if results_mse else "dequantized",
+        "input": {**_tensor_json(info.input), "file_bytes": file_bytes},
+        "output": _tensor_json(info.output),
+        "arena_bytes": info.arena_bytes,
+        "macs": info.macs,
+        "firmware": "build/firmware" if board.is_host else "build/firmware.elf",
+    }
+    write_manifest(out_dir, manifest)
+    return Project(out_dir, board, info, model_id, conversion, manifest)
+
+
+def _tensor_json(tensor) -> dict:
+    return {
+        "shape": list(tensor.shape),
+        "bytes": tensor.bytes,
+        "scale": tensor.scale,
+        "zero_point": tensor.zero_point,
+    }
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise ProjectError(f"{out_dir} exists and is not a folder", "choose another output folder with -o")
+        if any(out_dir.iterdir()) and not (out_dir / MANIFEST_NAME).is_file():
+            raise ProjectError(
+                f"{out_dir} is not empty and is not a tinyvid project",
+                "choose an empty or new folder with -o (tinyvid only overwrites its own projects)",
+            )
+        for stale in ("model", "build"):
+            shutil.rmtree(out_dir / stale, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _emit_model(model_path: Path, model_dir: Path, prefix: str) -> str:
+    """Puts the model's C into ``model_dir``; returns the sha256 of the source."""
+    if model_path.is_dir():
+        header = model_path / f"{prefix}.h"
+        if not header.is_file():
+            raise ProjectError(
+                f"{model_path} holds no generated model {prefix}.h",
+                "give an int8 .tflite file or the folder 'tinyvid emit' wrote",
+            )
+        model_dir.mkdir(parents=True)
+        digest = hashlib.sha256()
+        for source in sorted(model_path.iterdir()):
+            if source.suffix in (".c", ".h") and source.is_file():
+                shutil.copy2(source, model_dir / source.name)
+                digest.update(source.name.encode() + b"\0" + source.read_bytes())
+        return digest.hexdigest()
+    if not model_path.is_file():
+        raise ProjectError(f"model {model_path} not found", "give the path of an int8 .tflite model")
+    try:
+        from tinyvid.codegen import emit
+    except ImportError as exc:
+        raise ProjectError("the code generator (tinyvid.codegen.emit) is not available", "update tinyvid") from exc
+    emit(model_path, model_dir, prefix=prefix)
+    return hashlib.sha256(model_path.read_bytes()).hexdigest()
+
+
+def _guess_model_id(info: ModelInfo) -> str:
+    shape = tuple(info.input.shape)
+    if shape[-3:] == (96, 96, 3):
+        return "vww01"
+    if shape[-3:] == (32, 32, 3):
+        return "ic01"
+    if shape[-3:] == (49, 10, 1):
+        return "kws01"
+    if shape == (1, 640):
+        return "ad01"
+    return "tinyvid01"
+
+
+def _guess_conversion(info: ModelInfo) -> str:
+    # Models that take uint8 pixels minus 128 (scale 1/255, zero point -128).
+    if info.input.zero_point == -128 and abs(info.input.scale - 1 / 255) < 1e-6:
+        return "uint8"
+    return "int8"
