@@ -138,14 +138,22 @@ def test_a_board_reset_mid_run_is_detected_and_the_link_resynchronised():
     assert c.name() == "tinyvid-fake"
 
 
-def test_unsolicited_boot_lines_before_a_reply_are_read_as_a_reset():
+def test_unsolicited_boot_lines_mid_session_are_read_as_a_reset():
     dut = FakeDut()
     transport = FakeTransport(dut)
     c = DutClient(transport, quiet=0.01).open()
+    c.name()
     transport.push(BOOT_LINES)
     with pytest.raises(BoardReset):
-        c.name()
+        c.profile()
     assert c.name() == "tinyvid-fake"
+
+
+def test_boot_lines_of_a_freshly_started_board_are_skipped():
+    transport = FakeTransport(FakeDut(), boot=BOOT_LINES)
+    with DutClient(transport, quiet=0.01) as c:
+        assert c.name() == "tinyvid-fake"
+        assert c.resets_seen == 0
 
 
 def test_a_board_that_dies_raises_closed_with_the_last_exchange():

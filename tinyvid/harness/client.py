@@ -129,6 +129,7 @@ class DutClient:
         self._info: BoardInfo | None = None
         self._info_known = False
         self.resets_seen = 0
+        self._answered = False
 
     # -- session --------------------------------------------------------------
     def open(self) -> "DutClient":
@@ -214,7 +215,14 @@ class DutClient:
         command = data.decode("ascii")
         self._send(data)
         reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
+        if reply.has_boot_lines and not self._answered:
+            # A board that just started (or an emulator that waited for this
+            # connection) prints its boot lines first: that is no reset.
+            self.transport.drain(self.quiet, limit=max(1.0, 10 * self.quiet))
+            self._send(data)
+            reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
         self._check_reset(reply)
+        self._answered = True
         return reply
 
     def resync(self, attempts: int = 3) -> str:
@@ -229,6 +237,7 @@ class DutClient:
                 continue
             name = reply.first(p.NAME)
             if name is not None and not reply.has_boot_lines and reply.records[-2:-1] == [name]:
+                self._answered = True
                 return name.value
         raise ProtocolError(
             f"cannot get back in step with {self.description}: after draining, 'name%' "
@@ -366,6 +375,7 @@ class DutClient:
             if record.kind == p.READY and (reply.first(p.LOAD_DONE) or reply.errors):
                 break
         self._check_reset(reply)
+        self._answered = True
         if reply.errors or reply.first(p.LOAD_DONE) is None:
             raise ProtocolError(f"{self.description} did not take the {len(data)} input bytes: "
                                 f"{reply.errors[0] if reply.errors else reply.lines!r}")
