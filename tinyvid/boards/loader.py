@@ -82,7 +82,7 @@ _FPUS = {"none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16"}
 _FAMILIES = {"mps2": "cmsdk-uart", "stm32f4": "stm32-usart", "stm32l4": "stm32-lpuart", "host": "stdio"}
 _LAUNCH_METHODS = {"qemu", "host", "openocd", "pyocd", "st-flash"}
 _TIMERS = {"systick", "dwt", "host"}
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _USB_ID = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{4}$")
 _PIN = re.compile(r"^P[A-K]([0-9]|1[0-5])$")
 
@@ -201,7 +201,7 @@ def _one_of(path: Path, key: str, value: str, valid) -> None:
 
 def _validate(path: Path, data: dict[str, Any]) -> None:
     if not _NAME.match(data["name"]):
-        raise _fail(path, "name", f"'{data['name']}' is not a valid board name", "use lower-case letters, digits and '-'")
+        raise _fail(path, "name", f"'{data['name']}' is not a valid board name", "use lower-case letters, digits, '-' and '_'")
     if data["name"] != path.stem:
         raise _fail(path, "name", f"'{data['name']}' differs from the file name", f"name the file {data['name']}.toml")
     _one_of(path, "core", data["core"], _CORES)
