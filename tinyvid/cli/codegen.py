@@ -2,6 +2,57 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import json
 
-COMMANDS: list = []
+import click
+
+from tinyvid.errors import EXIT_REGRESSION
+
+
+@click.command("emit")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the generated files.")
+@click.option("--name", "prefix", default="model", show_default=True, help="C symbol and file prefix (a C identifier).")
+@click.option("--runtime", type=click.Choice(["c", "tflm"]), default="c", show_default=True,
+              help="c: self-contained C kernels; tflm: the model as a C array plus a TFLM op resolver and arena size.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def emit_command(model: str, out_dir: str, prefix: str, runtime: str, as_json: bool) -> None:
+    """Generate C for the int8 .tflite MODEL into a folder."""
+    from tinyvid.codegen import emit
+
+    r = emit(model, out_dir, prefix=prefix, runtime=runtime)
+    if as_json:
+        click.echo(json.dumps(r.to_dict(), indent=2))
+        return
+    click.echo(f"model:        {r.model} ({r.operators} operators: {', '.join(r.opcodes)})")
+    click.echo(f"runtime:      {r.runtime}, prefix '{r.prefix}', {len(r.files)} files in {r.out_dir}")
+    tflm = f"{r.tflm_arena_bytes:,}" if r.tflm_arena_bytes is not None else "n/a"
+    if r.runtime == "c":
+        click.echo(f"arena (RAM):  {r.arena_bytes:,} bytes (TFLM needs {tflm} bytes)")
+    else:
+        click.echo(f"arena (RAM):  {r.arena_bytes:,} bytes for TFLM, margin included")
+    click.echo(f"weights:      {r.weights_bytes:,} bytes (flash)")
+    click.echo(f"MACs:         {r.macs:,}")
+    for kind, infos in (("input", r.inputs), ("output", r.outputs)):
+        for k, t in enumerate(infos):
+            click.echo(f"{kind + ' ' + str(k) + ':':<14}{t.dtype} {t.shape} scale {t.scale:.9g} zero point {t.zero_point}")
+
+
+@click.command("verify")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--samples", default=100, show_default=True, type=click.IntRange(0, 100000), help="Random inputs besides the two edge inputs.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the random inputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, model: str, samples: int, seed: int, as_json: bool) -> None:
+    """Build the generated C under ASan+UBSan and compare every output byte with
+    tflite-micro. Exit code 1 if any byte differs."""
+    from tinyvid.codegen.verify import format_result, verify
+
+    r = verify(model, samples=samples, seed=seed)
+    click.echo(json.dumps(r.to_dict(), indent=2) if as_json else format_result(r))
+    if not r.ok:
+        ctx.exit(EXIT_REGRESSION)
+
+
+COMMANDS: list = [emit_command, verify_command]

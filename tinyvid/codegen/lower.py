@@ -1,0 +1,97 @@
+"""Check a whole graph and lower each of its operators (nothing is written here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinyvid.codegen.ops import LOWERINGS, supported_operators
+from tinyvid.codegen.ops.base import ConstArray, KernelCall, LoweringContext
+from tinyvid.errors import ModelError, UnsupportedModelError
+from tinyvid.model.graph import Graph
+
+#: the largest arena tensor the generated code indexes (int32 offsets)
+MAX_TENSOR_BYTES = 1 << 30
+
+
+@dataclass
+class LoweredModel:
+    graph: Graph
+    calls: list[KernelCall]
+    consts: dict[str, ConstArray]
+
+    @property
+    def aliases(self) -> dict[int, int]:
+        return {c.alias[0]: c.alias[1] for c in self.calls if c.alias is not None}
+
+
+def _hint() -> str:
+    return "use `tinyvid emit --runtime tflm` to run it with the TFLM interpreter, or replace the operator"
+
+
+def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
+    """Lower every operator; raises before anything is written if one cannot be."""
+    supported = supported_operators()
+    for op in graph.operators:
+        if op.opcode not in LOWERINGS:
+            raise UnsupportedModelError(
+                f"operator {op.index} ({op.opcode}) is not supported by the C code generator; "
+                f"supported: {', '.join(supported)}",
+                _hint(),
+            )
+    _check_io(graph)
+    _check_order(graph)
+    consts: dict[str, ConstArray] = {}
+    calls = []
+    for op in graph.operators:
+        ctx = LoweringContext(graph, op, prefix, consts)
+        try:
+            calls.append(LOWERINGS[op.opcode](ctx))
+        except (ModelError, UnsupportedModelError):
+            raise
+        except (ValueError, ArithmeticError, IndexError, TypeError, OverflowError) as exc:
+            raise ModelError(f"operator {op.index} ({op.opcode}): invalid parameters ({exc})", "the model is malformed") from exc
+    return LoweredModel(graph, calls, consts)
+
+
+def _check_io(graph: Graph) -> None:
+    if not graph.inputs or not graph.outputs:
+        raise ModelError("the model declares no inputs or no outputs", "re-export it with the TFLite converter")
+    for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
+        for k, i in enumerate(indices):
+            t = graph.tensors[i]
+            if t.dtype != "int8":
+                kind = "a float model" if t.dtype.startswith("float") else f"{t.dtype} activations"
+                raise UnsupportedModelError(
+                    f"model {role} {k} ('{t.name}') is {t.dtype}: this is {kind}; the C code generator needs int8 inputs and outputs",
+                    "quantize the model to full int8 (int8 input and output), e.g. with `tinyvid compress --int8`",
+                )
+            if t.quantization is None or len(t.quantization.scales) != 1:
+                raise UnsupportedModelError(f"model {role} {k} ('{t.name}') has no per-tensor quantization", "quantize the model to full int8")
+            if t.data is not None:
+                raise ModelError(f"model {role} {k} ('{t.name}') is a constant", "re-export the model")
+    for t in graph.tensors:
+        if t.is_variable:
+            raise UnsupportedModelError(f"tensor '{t.name}' is a variable (stateful model)", _hint())
+        if t.data is None and t.nbytes > MAX_TENSOR_BYTES:
+            raise ModelError(f"tensor '{t.name}' of shape {list(t.shape)} is too large", "check the model")
+
+
+def _check_order(graph: Graph) -> None:
+    ready = set(graph.inputs)
+    for op in graph.operators:
+        for i in op.inputs:
+            if i < 0:
+                continue
+            t = graph.tensors[i]
+            if t.data is None and i not in ready:
+                raise ModelError(
+                    f"operator {op.index} ({op.opcode}) reads tensor '{t.name}' before any operator computes it",
+                    "the model is malformed; re-export it with the TFLite converter",
+                )
+        for i in op.outputs:
+            if i in ready or graph.tensors[i].data is not None:
+                raise ModelError(f"operator {op.index} ({op.opcode}) writes tensor {i}, which is already defined", "the model is malformed")
+            ready.add(i)
+    for i in graph.outputs:
+        if i not in ready and graph.tensors[i].data is None:
+            raise ModelError(f"model output tensor {i} is never computed", "the model is malformed")
