@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from tinyvid.compress.evaluate import agreement, int8_outputs, quantize_frames, tflm_max_difference
+from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_float_tflite, to_int8_tflite
+from tinyvid.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def int8_model(small_model, small_data):
+    return to_int8_tflite(small_model, representative_frames(small_data.train.x, 100, seed=0))
+
+
+def test_representative_frames_hold_black_white_and_seeded_training_frames(small_data):
+    a = representative_frames(small_data.train.x, 50, seed=3)
+    b = representative_frames(small_data.train.x, 50, seed=3)
+    assert a.shape == (52,) + small_data.train.x.shape[1:]
+    assert np.array_equal(a, b)
+    assert a[0].max() == 0.0 and a[1].min() == 1.0
+
+
+def test_int8_input_is_scale_1_over_255_zero_point_minus_128_and_everything_is_int8(int8_model):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=int8_model)
+    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+    assert inp["dtype"] == np.int8 and out["dtype"] == np.int8
+    scale, zero = inp["quantization"]
+    assert zero == INPUT_ZERO_POINT == -128
+    assert scale == pytest.approx(INPUT_SCALE, rel=1e-6)
+    assert all(t["dtype"] != np.float32 for t in interpreter.get_tensor_details())
+
+
+def test_quantized_frames_are_uint8_minus_128(small_data):
+    x = small_data.test.x[:3]
+    assert np.array_equal(quantize_frames(x).astype(np.int16), small_data.test.as_uint8()[:3].astype(np.int16) - 128)
+
+
+def test_int8_predictions_agree_with_float(int8_model, small_model, small_data):
+    float_preds = small_model.predict(small_data.test.x, verbose=0)
+    int8_preds = int8_outputs(int8_model, small_data.test.x)
+    assert agreement(int8_preds, float_preds) >= 0.95
+
+
+def test_int8_model_runs_in_tflite_micro_and_matches_litert_reference_kernels(int8_model, small_data):
+    assert tflm_max_difference(int8_model, small_data.test.x[:8]) <= 1
+
+
+def test_float_tflite_takes_float_frames_and_is_larger_than_int8(int8_model, small_model, small_data):
+    from ai_edge_litert.interpreter import Interpreter
+
+    flatbuffer = to_float_tflite(small_model)
+    assert len(flatbuffer) > len(int8_model)
+    interpreter = Interpreter(model_content=flatbuffer)
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    assert inp["dtype"] == np.float32
+    interpreter.set_tensor(inp["index"], small_data.test.x[:1])
+    interpreter.invoke()
+    np.testing.assert_allclose(interpreter.get_tensor(out["index"]), small_model.predict(small_data.test.x[:1], verbose=0), atol=1e-5)
+
+
+def test_an_op_without_int8_kernel_is_a_model_error_naming_it(small_data):
+    from tinyvid import _tf
+
+    tf, k = _tf.tf(), _tf.keras()
+    L = k.layers
+    model = k.Sequential([L.Input((24, 24, 1)), L.Conv2D(4, 3), L.Lambda(lambda t: tf.math.cumsum(t, axis=1)),
+                          L.GlobalAveragePooling2D(), L.Dense(3, activation="softmax")])
+    with pytest.raises(ModelError, match="CUMSUM"):
+        to_int8_tflite(model, representative_frames(small_data.train.x, 8))
+
+
+def test_calibration_that_does_not_span_zero_to_one_is_refused(small_model, small_data):
+    with pytest.raises(ModelError, match="span"):
+        to_int8_tflite(small_model, small_data.train.x[:8] * 0.5 + 0.1)
