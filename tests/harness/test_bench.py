@@ -27,8 +27,12 @@ def test_emulated_board_reports_instructions_from_ticks_and_the_board_factor():
     assert result.macs_per_unit == pytest.approx(40_000 / 20_000)
     assert result.fraction_of_peak == pytest.approx(2.0 / board.compute.peak_macs_per_cycle)
     assert result.arena_bytes == dut.arena_bytes and result.flash_bytes == 12345
+    # The laps are QEMU's virtual time: the board's latency is estimated from the
+    # exact instruction count at the board clock (20,000 at 25 MHz = 800 us).
+    assert result.board_latency_us == pytest.approx(800)
+    assert "one instruction per cycle" in result.board_latency_basis
     # V x mA x us / 1000 = uJ
-    assert result.energy_uj == pytest.approx(board.power.volts * board.power.active_ma * 2000 / 1000)
+    assert result.energy_uj == pytest.approx(board.power.volts * board.power.active_ma * 800 / 1000)
     assert "estimate" in result.energy_basis
 
 
@@ -37,6 +41,8 @@ def test_a_real_board_with_dwt_reports_cycles():
     result = bench(client_for(FakeDut(timer="dwt", ticks_per_inference=5000)), windows=2, iterations=2, board=board)
     assert result.work_unit == "cycles"
     assert result.work.median == 5000
+    assert result.board_latency_us is None  # a real board's laps are its own time
+    assert result.energy_uj == pytest.approx(board.power.volts * board.power.active_ma * 1500 / 1000)
 
 
 def test_iterations_default_to_about_a_second_per_window():

@@ -80,3 +80,11 @@ def test_without_a_reference_only_accuracy_is_reported():
     result = validate(client_for(FakeDut()), samples(4))
     assert result.compared == 0 and result.accuracy is not None
     assert "not compared" in validate_text(result)
+
+
+def test_labels_of_a_data_set_that_does_not_fit_the_model_are_not_scored():
+    dut = FakeDut()  # 4 outputs
+    result = validate(client_for(dut), samples(3), reference=dut.reference, class_names=("a", "b", "c"))
+    assert result.accuracy is None and result.labelled == 0
+    assert "3 classes but the model 4 outputs" in result.notes[0]
+    assert result.bit_exact == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -36,7 +37,7 @@ def bench_command(port, project, board, windows, iterations, warmup, timeout, as
 
     _target(port, project)
     result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
-                         warmup=warmup, progress=not as_json, infer_timeout=timeout)
+                         warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout)
     click.echo(to_json(result) if as_json else bench_text(result))
 
 
@@ -61,7 +62,7 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
 
     _target(port, project)
     result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
-                            model=model, progress=not as_json)
+                            model=model, progress=not as_json and sys.stderr.isatty())
     click.echo(to_json(result) if as_json else validate_text(result, per_sample=per_input))
     if result.error:
         click.secho(f"error: the run stopped early; the {result.count} result(s) above were kept",

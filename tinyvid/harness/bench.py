@@ -66,6 +66,10 @@ class BenchResult:
     ram_bytes: int | None = None
     energy_uj: float | None = None
     energy_basis: str | None = None
+    #: On an emulated board the laps are QEMU's virtual time; this is the latency
+    #: the instruction count gives at the board's clock (an estimate, basis below).
+    board_latency_us: float | None = None
+    board_latency_basis: str | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -172,10 +176,20 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
     result.arena_bytes = sizes.get("arena_bytes")
     result.flash_bytes = sizes.get("flash_bytes")
     result.ram_bytes = sizes.get("ram_bytes")
+    latency, latency_name = result.latency_us.median, "latency"
+    if getattr(board, "emulated", False):
+        notes.append("emulated board: the laps are QEMU's virtual time (-icount), not the board's; "
+                     "the instruction count is exact")
+        if unit == "instructions" and work is not None and board.clock_hz:
+            latency = work.median / board.clock_hz * 1e6
+            latency_name = "instructions at the clock"
+            result.board_latency_us = latency
+            result.board_latency_basis = (f"estimate: {work.median:,.0f} instructions at {board.clock_hz / 1e6:g} MHz, "
+                                          f"assuming one instruction per cycle")
     power = getattr(board, "power", None)
     if power is not None and timer != "host":
         # V x mA x us = nJ; /1000 for uJ.
-        result.energy_uj = power.volts * power.active_ma * result.latency_us.median / 1000.0
-        result.energy_basis = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA x latency "
+        result.energy_uj = power.volts * power.active_ma * latency / 1000.0
+        result.energy_basis = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA x {latency_name} "
                                f"({power.source})")
     return result

@@ -36,9 +36,13 @@ def bench_text(result: BenchResult) -> str:
         ("latency", f"{lat.median / 1000:.3f} ms median (min {lat.min / 1000:.3f}, max {lat.max / 1000:.3f}) "
                     f"per inference"),
     ]
+    if result.board_latency_us is not None:
+        rows[-1] = (rows[-1][0], rows[-1][1] + " (emulated time)")
     if result.work is not None:
         w = result.work
         rows.append((result.work_unit, f"{w.median:,.0f} median (min {w.min:,.0f}, max {w.max:,.0f}) per inference"))
+    if result.board_latency_us is not None:
+        rows.append(("on the board", f"~{result.board_latency_us / 1000:.3f} ms per inference ({result.board_latency_basis})"))
     if result.macs:
         rows.append(("MACs", f"{result.macs:,} per inference"))
     if result.macs_per_unit is not None:
@@ -84,6 +88,8 @@ def validate_text(result: ValidationResult, *, per_sample: bool = False) -> str:
             text += (f"\n  {s.name[:28]:<28} {'-' if s.label is None else s.label:>5}  {s.board_top1:>5}  "
                      f"{'-' if s.reference_top1 is None else s.reference_top1:>4}  "
                      f"{'-' if s.max_lsb is None else s.max_lsb:>7}")
+    for note in result.notes:
+        text += f"\nnote: {note}"
     if result.error:
         text += f"\nerror: {result.error}"
     return text

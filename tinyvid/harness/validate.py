@@ -62,6 +62,7 @@ class ValidationResult:
     class_names: tuple[str, ...] = ()
     error: str | None = None
     resets: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -125,6 +126,7 @@ class ValidationResult:
             "compared": self.compared, "bit_exact": self.bit_exact, "max_lsb": self.max_lsb,
             "top1_agreement": self.top1_agreement, "labelled": self.labelled, "accuracy": self.accuracy,
             "reference_accuracy": self.reference_accuracy, "class_names": list(self.class_names),
+            "notes": self.notes,
             "samples": [
                 {"name": s.name, "label": s.label, "board_top1": s.board_top1, "reference_top1": s.reference_top1,
                  "max_lsb": s.max_lsb, "exact": s.exact,
@@ -200,5 +202,12 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
             result.error = f"stopped at input {sample.name} ({result.count} of {result.requested} done): {exc.message}"
             break
         expected = reference(sample.data) if reference is not None else None
-        result.samples.append(SampleResult(sample.name, sample.label, raw, top1, expected))
+        label = sample.label
+        outputs = len(raw) if raw is not None else (len(expected) if expected is not None else None)
+        if label is not None and class_names and outputs is not None and outputs != len(class_names):
+            if not result.notes:
+                result.notes.append(f"the data has {len(class_names)} classes but the model {outputs} outputs: "
+                                    "its labels are not the model's, so no accuracy is scored")
+            label = None
+        result.samples.append(SampleResult(sample.name, label, raw, top1, expected))
     return result
