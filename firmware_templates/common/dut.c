@@ -161,7 +161,9 @@ static int8_t quantize(float x)
 {
     float q = x / TV_INPUT_SCALE;
     int32_t r;
-    if (q >= 0.0f) {
+    if (q != q) { /* NaN */
+        r = 0;
+    } else if (q >= 0.0f) {
         r = q > 1.0e6f ? 1000000 : (int32_t)(q + 0.5f);
     } else {
         r = q < -1.0e6f ? -1000000 : -(int32_t)(-q + 0.5f);
