@@ -30,6 +30,7 @@ def _hint() -> str:
 
 def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
     """Lower every operator; raises before anything is written if one cannot be."""
+    _check_io(graph)
     supported = supported_operators()
     for op in graph.operators:
         if op.opcode not in LOWERINGS:
@@ -38,7 +39,6 @@ def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
                 f"supported: {', '.join(supported)}",
                 _hint(),
             )
-    _check_io(graph)
     _check_order(graph)
     consts: dict[str, ConstArray] = {}
     calls = []

@@ -1,0 +1,263 @@
+"""Build small int8 .tflite flatbuffers directly (no TensorFlow): fast test models.
+
+A model is a list of :class:`T` tensors and :class:`Op` operators; options are
+given as a dict of the options table's fields (CamelCase, as in the schema).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import flatbuffers
+import numpy as np
+import tflite
+
+TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int16": 7, "int8": 9}
+
+
+@dataclass
+class T:
+    shape: tuple
+    dtype: str = "int8"
+    scale: float | list | None = None
+    zero_point: int | list = 0
+    qdim: int = 0
+    data: np.ndarray | None = None
+    name: str = ""
+
+
+@dataclass
+class Op:
+    opcode: str
+    inputs: list
+    outputs: list
+    options_type: str | None = None  # e.g. "Conv2DOptions"
+    options: dict = field(default_factory=dict)
+
+
+def _vec(b, start_fn, values, kind):
+    start_fn(b, len(values))
+    for v in reversed(list(values)):
+        getattr(b, f"Prepend{kind}")(v)
+    return b.EndVector()
+
+
+def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]) -> bytes:
+    b = flatbuffers.Builder(1024)
+    M = lambda name: importlib.import_module(f"tflite.{name}")  # noqa: E731
+    # buffers: 0 is empty, then one per constant tensor
+    buffer_data = [None] + [t.data for t in tensors if t.data is not None]
+    buf_offsets = []
+    for data in buffer_data:
+        if data is not None:
+            raw = np.ascontiguousarray(data).tobytes()
+            b.StartVector(1, len(raw), 16)
+            for byte in reversed(raw):
+                b.PrependUint8(byte)
+            vec = b.EndVector()
+        M("Buffer").Start(b)
+        if data is not None:
+            M("Buffer").AddData(b, vec)
+        buf_offsets.append(M("Buffer").End(b))
+    tensor_offsets = []
+    next_buffer = 1
+    for i, t in enumerate(tensors):
+        name = b.CreateString(t.name or f"t{i}")
+        shape = _vec(b, M("Tensor").StartShapeVector, [int(d) for d in t.shape], "Int32")
+        q = None
+        if t.scale is not None:
+            scales = t.scale if isinstance(t.scale, (list, tuple, np.ndarray)) else [t.scale]
+            zps = t.zero_point if isinstance(t.zero_point, (list, tuple, np.ndarray)) else [t.zero_point] * len(scales)
+            sv = _vec(b, M("QuantizationParameters").StartScaleVector, [float(s) for s in scales], "Float32")
+            zv = _vec(b, M("QuantizationParameters").StartZeroPointVector, [int(z) for z in zps], "Int64")
+            QP = M("QuantizationParameters")
+            QP.Start(b)
+            QP.AddScale(b, sv)
+            QP.AddZeroPoint(b, zv)
+            QP.AddQuantizedDimension(b, t.qdim)
+            q = QP.End(b)
+        TT = M("Tensor")
+        TT.Start(b)
+        TT.AddShape(b, shape)
+        TT.AddType(b, TYPES[t.dtype])
+        if t.data is not None:
+            TT.AddBuffer(b, next_buffer)
+            next_buffer += 1
+        else:
+            TT.AddBuffer(b, 0)
+        TT.AddName(b, name)
+        if q is not None:
+            TT.AddQuantization(b, q)
+        tensor_offsets.append(TT.End(b))
+    codes = []
+    for op in ops:
+        if op.opcode not in codes:
+            codes.append(op.opcode)
+    code_offsets = []
+    for c in codes:
+        value = getattr(tflite.BuiltinOperator, c)
+        OC = M("OperatorCode")
+        OC.Start(b)
+        OC.AddDeprecatedBuiltinCode(b, min(value, 127))
+        OC.AddBuiltinCode(b, value)
+        OC.AddVersion(b, 1)
+        code_offsets.append(OC.End(b))
+    op_offsets = []
+    for op in ops:
+        opts = None
+        if op.options_type:
+            mod = M(op.options_type)
+            vectors = {k: _vec(b, getattr(mod, f"Start{k}Vector"), v, "Int32") for k, v in op.options.items() if isinstance(v, list)}
+            mod.Start(b)
+            for k, v in op.options.items():
+                getattr(mod, f"Add{k}")(b, vectors.get(k, v))
+            opts = mod.End(b)
+        iv = _vec(b, M("Operator").StartInputsVector, op.inputs, "Int32")
+        ov = _vec(b, M("Operator").StartOutputsVector, op.outputs, "Int32")
+        O = M("Operator")
+        O.Start(b)
+        O.AddOpcodeIndex(b, codes.index(op.opcode))
+        O.AddInputs(b, iv)
+        O.AddOutputs(b, ov)
+        if opts is not None:
+            O.AddBuiltinOptionsType(b, getattr(tflite.BuiltinOptions, op.options_type))
+            O.AddBuiltinOptions(b, opts)
+        op_offsets.append(O.End(b))
+
+    def offsets_vector(start_fn, offs):
+        start_fn(b, len(offs))
+        for o in reversed(offs):
+            b.PrependUOffsetTRelative(o)
+        return b.EndVector()
+
+    SG = M("SubGraph")
+    tv = offsets_vector(SG.StartTensorsVector, tensor_offsets)
+    inv = _vec(b, SG.StartInputsVector, inputs, "Int32")
+    outv = _vec(b, SG.StartOutputsVector, outputs, "Int32")
+    opv = offsets_vector(SG.StartOperatorsVector, op_offsets)
+    SG.Start(b)
+    SG.AddTensors(b, tv)
+    SG.AddInputs(b, inv)
+    SG.AddOutputs(b, outv)
+    SG.AddOperators(b, opv)
+    sg = SG.End(b)
+    MM = M("Model")
+    codes_v = offsets_vector(MM.StartOperatorCodesVector, code_offsets)
+    sgs = offsets_vector(MM.StartSubgraphsVector, [sg])
+    bufs = offsets_vector(MM.StartBuffersVector, buf_offsets)
+    desc = b.CreateString("tinyvid test model")
+    MM.Start(b)
+    MM.AddVersion(b, 3)
+    MM.AddOperatorCodes(b, codes_v)
+    MM.AddSubgraphs(b, sgs)
+    MM.AddBuffers(b, bufs)
+    MM.AddDescription(b, desc)
+    root = MM.End(b)
+    b.Finish(root, file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+# --- random single-operator int8 models -------------------------------------------------
+
+_PAD = {"SAME": 0, "VALID": 1}
+_ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
+
+
+def _act_tensor(rng, shape, scale=None, zp=None) -> T:
+    return T(tuple(shape), "int8", float(scale if scale is not None else rng.uniform(0.005, 0.2)),
+             int(zp if zp is not None else rng.integers(-128, 128)))
+
+
+def out_size(padding, size, k, stride, dil=1):
+    eff = (k - 1) * dil + 1
+    return (size + stride - 1) // stride if padding == "SAME" else (size + stride - eff) // stride
+
+
+def conv_model(rng, *, h, w, cin, cout, kh, kw, stride=(1, 1), dil=(1, 1), padding="SAME", act="NONE",
+               per_channel=True, bias=True, groups=1, depthwise=False, depth_mult=1) -> bytes:
+    oh = out_size(padding, h, kh, stride[0], dil[0])
+    ow = out_size(padding, w, kw, stride[1], dil[1])
+    x = _act_tensor(rng, (1, h, w, cin))
+    if depthwise:
+        cout = cin * depth_mult
+        wshape, qdim = (1, kh, kw, cout), 3
+    else:
+        wshape, qdim = (cout, kh, kw, cin // groups), 0
+    wdata = rng.integers(-127, 128, wshape).astype(np.int8)
+    wscales = [float(s) for s in rng.uniform(0.001, 0.05, cout)] if per_channel else float(rng.uniform(0.001, 0.05))
+    wt = T(wshape, "int8", wscales, [0] * cout if per_channel else 0, qdim, wdata)
+    ws = np.atleast_1d(np.asarray(wscales, np.float32))
+    bscales = [float(np.float32(x.scale) * s) for s in (ws if per_channel else ws[:1])]
+    tensors = [x, wt]
+    inputs = [0, 1]
+    if bias:
+        tensors.append(T((cout,), "int32", bscales, [0] * len(bscales), 0, rng.integers(-5000, 5000, cout).astype(np.int32)))
+        inputs.append(2)
+    else:
+        inputs.append(-1)
+    y = _act_tensor(rng, (1, oh, ow, cout), scale=rng.uniform(0.02, 0.5))
+    tensors.append(y)
+    yi = len(tensors) - 1
+    opts = dict(Padding=_PAD[padding], StrideW=stride[1], StrideH=stride[0], FusedActivationFunction=_ACT[act],
+                DilationWFactor=dil[1], DilationHFactor=dil[0])
+    if depthwise:
+        opts["DepthMultiplier"] = depth_mult
+        op = Op("DEPTHWISE_CONV_2D", inputs, [yi], "DepthwiseConv2DOptions", opts)
+    else:
+        op = Op("CONV_2D", inputs, [yi], "Conv2DOptions", opts)
+    return build(tensors, [op], [0], [yi])
+
+
+def fc_model(rng, *, batches, depth, units, act="NONE", per_channel=False, bias=True) -> bytes:
+    x = _act_tensor(rng, (batches, depth))
+    wdata = rng.integers(-127, 128, (units, depth)).astype(np.int8)
+    wscales = [float(s) for s in rng.uniform(0.001, 0.05, units)] if per_channel else float(rng.uniform(0.001, 0.05))
+    wt = T((units, depth), "int8", wscales, [0] * units if per_channel else 0, 0, wdata)
+    ws = np.atleast_1d(np.asarray(wscales, np.float32))
+    tensors = [x, wt]
+    inputs = [0, 1]
+    if bias:
+        bs = [float(np.float32(x.scale) * s) for s in ws]
+        tensors.append(T((units,), "int32", bs, [0] * len(bs), 0, rng.integers(-5000, 5000, units).astype(np.int32)))
+        inputs.append(2)
+    else:
+        inputs.append(-1)
+    tensors.append(_act_tensor(rng, (batches, units), scale=rng.uniform(0.05, 0.5)))
+    yi = len(tensors) - 1
+    op = Op("FULLY_CONNECTED", inputs, [yi], "FullyConnectedOptions", dict(FusedActivationFunction=_ACT[act]))
+    return build(tensors, [op], [0], [yi])
+
+
+def pool_model(rng, opcode, *, h, w, c, kh, kw, stride=(1, 1), padding="VALID", act="NONE") -> bytes:
+    oh = out_size(padding, h, kh, stride[0])
+    ow = out_size(padding, w, kw, stride[1])
+    x = _act_tensor(rng, (1, h, w, c))
+    y = T((1, oh, ow, c), "int8", x.scale, x.zero_point)
+    op = Op(opcode, [0], [1], "Pool2DOptions", dict(Padding=_PAD[padding], StrideW=stride[1], StrideH=stride[0],
+                                                     FilterWidth=kw, FilterHeight=kh, FusedActivationFunction=_ACT[act]))
+    return build([x, y], [op], [0], [1])
+
+
+def binary_model(rng, opcode, shape1, shape2, *, act="NONE", const_second=False) -> bytes:
+    out_shape = np.broadcast_shapes(tuple(shape1), tuple(shape2))
+    a = _act_tensor(rng, shape1)
+    b = _act_tensor(rng, shape2)
+    if const_second:
+        b.data = rng.integers(-128, 128, shape2).astype(np.int8)
+    y = _act_tensor(rng, out_shape, scale=rng.uniform(0.01, 0.3))
+    options_type = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[opcode]
+    op = Op(opcode, [0, 1], [2], options_type, dict(FusedActivationFunction=_ACT[act]))
+    return build([a, b, y], [op], [0] if const_second else [0, 1], [2])
+
+
+def softmax_model(rng, shape, beta=1.0) -> bytes:
+    x = _act_tensor(rng, shape, scale=rng.uniform(0.01, 0.5))
+    y = T(tuple(shape), "int8", 1 / 256, -128)
+    return build([x, y], [Op("SOFTMAX", [0], [1], "SoftmaxOptions", dict(Beta=beta))], [0], [1])
+
+
+def unary_model(rng, opcode, shape, *, out_scale=None, out_zp=None, options_type=None, options=None) -> bytes:
+    x = _act_tensor(rng, shape)
+    y = _act_tensor(rng, shape, scale=out_scale, zp=out_zp)
+    return build([x, y], [Op(opcode, [0], [1], options_type, options or {})], [0], [1])
