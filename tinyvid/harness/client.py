@@ -217,10 +217,13 @@ class DutClient:
         reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
         if reply.has_boot_lines and not self._answered:
             # A board that just started (or an emulator that waited for this
-            # connection) prints its boot lines first: that is no reset.
-            self.transport.drain(self.quiet, limit=max(1.0, 10 * self.quiet))
-            self._send(data)
-            reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
+            # connection) prints its boot lines first: that is no reset. Its
+            # answer follows; if the command was lost while it booted, ask again.
+            try:
+                reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
+            except TransportTimeout:
+                self._send(data)
+                reply = self._read_reply(command, self.line_timeout if timeout is None else timeout)
         self._check_reset(reply)
         self._answered = True
         return reply

@@ -11,17 +11,13 @@ host board launched, measured and shut down.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinyvid.errors import ProjectError, TransportError
+from tinyvid.errors import TransportError
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.transport import Transport
-
-MANIFEST = "tinyvid-project.json"
-
 
 def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Transport:
     """The transport for a ``--port`` value (not opened yet)."""
@@ -52,14 +48,9 @@ def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Tra
 
 
 def read_manifest(project_dir: str | Path) -> dict:
-    path = Path(project_dir) / MANIFEST
-    if not path.is_file():
-        raise ProjectError(f"{project_dir} is not a tinyvid project (no {MANIFEST})",
-                           hint="generate one with `tinyvid project MODEL --board BOARD -o DIR`")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ProjectError(f"{path} is not valid JSON: {exc}", hint="regenerate the project") from None
+    from tinyvid.project import load_manifest
+
+    return load_manifest(project_dir)
 
 
 def _get(obj, *names, default=None):
@@ -117,6 +108,7 @@ class BoardSession:
     manifest: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
     model: Path | None = None
+    running: object | None = None  # the launched board (tinyvid.build.RunningBoard), if any
 
 
 @contextlib.contextmanager
@@ -145,7 +137,7 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
         transport = open_transport(running.url, board=board_obj)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
             yield BoardSession(client, board_obj, manifest, project_sizes(manifest, build),
-                               project_model(project_dir, manifest))
+                               project_model(project_dir, manifest), running)
 
 
 def bench_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
@@ -195,13 +187,15 @@ def input_format(session: BoardSession, model: Path | None):
 
 
 def validate_session(session: BoardSession, *, data: str = "synthetic", samples: int | None = 20,
-                     model: str | Path | None = None, progress: bool = False):
+                     model: str | Path | None = None, progress: bool = False, seed: int = 0):
+    """Validate the board of an open session on ``samples`` inputs of ``data``
+    (synthetic and lfw: the test split made with ``seed``)."""
     from tinyvid.harness.inputs import load_samples
     from tinyvid.harness.validate import tflm_reference, validate
 
     model_path = Path(model) if model else session.model
     fmt, output_quant = input_format(session, model_path)
-    inputs, class_names = load_samples(data, fmt, count=samples)
+    inputs, class_names = load_samples(data, fmt, count=samples, seed=seed)
     reference = tflm_reference(model_path, fmt) if model_path else None
     return validate(session.client, inputs, reference=reference, class_names=class_names,
                     output_quant=output_quant, requested=len(inputs), progress=progress)

@@ -177,10 +177,10 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
     """
     from tqdm import tqdm
 
-    samples = list(samples)
+    if requested is None:
+        requested = len(samples) if hasattr(samples, "__len__") else 0
     info = None
-    result = ValidationResult(board="", model="", requested=requested or len(samples),
-                              class_names=tuple(class_names))
+    result = ValidationResult(board="", model="", requested=requested, class_names=tuple(class_names))
     try:
         info = client.tv_info()
         result.board = (info.board if info else "") or client.name()
@@ -190,7 +190,8 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
     except TinyvidError as exc:
         result.error = exc.message
         return result
-    for sample in tqdm(samples, desc="validate", unit="input", disable=not progress, leave=False):
+    for sample in tqdm(samples, desc="validate", unit="input", total=requested or None,
+                       disable=not progress, leave=False):
         try:
             try:
                 raw, top1 = _run_sample(client, sample, output_quant)
