@@ -86,8 +86,7 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", meas
     else:
         from tinyvid.codegen.tflm_runtime import generate_tflm
 
-        files, arena, weights = generate_tflm(graph, prefix)
-        tflm_arena = arena
+        files, arena, weights, tflm_arena = generate_tflm(graph, prefix)
     if measure_tflm and tflm_arena is None:
         from tinyvid.model.reference import tflm_arena_bytes
 
