@@ -385,6 +385,7 @@ static void cmd_infer(int argc, char **argv)
     end_line();
     plat_flush();
     /* Nothing is printed between the two time stamps. */
+    plat_timer_sync();
     uint64_t t0 = plat_ticks();
     int status = 0;
     for (uint64_t i = 0; i < n && status == 0; ++i) {
@@ -472,6 +473,7 @@ static void cmd_tv_load(int argc, char **argv)
 
 static void cmd_tv_infer(void)
 {
+    plat_timer_sync();
     uint64_t t0 = plat_ticks();
     int status = run_once();
     uint64_t t1 = plat_ticks();

@@ -20,6 +20,11 @@ void plat_putc(char c);
 void plat_flush(void);
 /* The timer: monotonic, 64-bit, TV_TIMER_HZ ticks per second. */
 uint64_t plat_ticks(void);
+/* Called right before a timed region: on emulated boards it restarts SysTick so
+ * that its edges are in a fixed phase with the instructions that follow (the tick
+ * count of a region is then exactly reproducible); elsewhere it does nothing.
+ * plat_ticks() stays monotonic. */
+void plat_timer_sync(void);
 /* Ends the firmware with an exit code (QEMU: semihosting; host: exit; real
  * boards: stops in a loop). */
 void plat_exit(int code);

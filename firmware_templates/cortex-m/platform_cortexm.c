@@ -12,6 +12,7 @@
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
 #define SYSTICK_PERIOD (1u << 24)
 {%- if board.timer.kind == "dwt" %}
 #define DEMCR (*(volatile uint32_t *)0xE000EDFCu)
@@ -77,6 +78,21 @@ uint64_t plat_ticks(void)
 
 static void timer_init(void) {}
 {%- endif %}
+
+void plat_timer_sync(void)
+{
+{%- if board.emulated and board.timer.kind == "systick" %}
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
+    uint64_t now = plat_ticks();
+    SYST_CVR = 0u;             /* restart: reads 0 until the next edge, then reloads */
+    SCB_ICSR = ICSR_PENDSTCLR; /* a wrap just before the restart is already in now */
+    while (SYST_CVR == 0u) {
+    }
+    systick_base = now;
+    __asm__ volatile("msr primask, %0" ::"r"(primask) : "memory");
+{%- endif %}
+}
 
 void plat_init(void)
 {

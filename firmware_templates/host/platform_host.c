@@ -68,6 +68,8 @@ uint64_t plat_ticks(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void plat_timer_sync(void) {}
+
 void plat_exit(int code)
 {
     plat_flush();
