@@ -32,5 +32,5 @@ def small_model(small_data):
 @pytest.fixture(scope="session")
 def small_model_path(small_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    small_model.save(path, include_optimizer=False)
+    small_model.save(path)
     return path

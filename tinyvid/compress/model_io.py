@@ -55,5 +55,8 @@ def input_shape(model) -> tuple[int, int, int]:
 def save_keras_model(model, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path, include_optimizer=False)
+    if path.suffix == ".keras":
+        model.save(path)
+    else:
+        model.save(path, include_optimizer=False)
     return path

@@ -92,7 +92,7 @@ def format_report(report: CompressionReport) -> str:
             s.name, _pct(s.accuracy), delta, _count(s.params), _count(s.macs),
             f"{s.tflite_bytes:,}", _pct(s.sparsity), _pct(s.agreement_with_float), s.note,
         ])
-    out += _table(["stage", "accuracy", "Δ pts", "params", "MACs", ".tflite bytes", "sparsity", "agree w/ float", "note"], rows)
+    out += _table(["stage", "accuracy", "pts vs float", "params", "MACs", ".tflite bytes", "sparsity", "agree w/ float", "note"], rows)
     if report.structured_layers:
         out += ["", "structured pruning, per layer:"]
         rows = [
