@@ -45,6 +45,7 @@ def test_a_suite_expands_models_times_boards_with_defaults_and_paths(tmp_path):
     first = suite.cases[0]
     assert first.model == tmp_path / "a.tflite"
     assert (first.windows, first.samples, first.budget) == (2, 4, {"latency_us": 1000.0, "bit_exact": 1.0})
+    assert first.tolerances == {}
     assert suite.cases[-1].data == str(tmp_path / "frames") and suite.cases[-1].iterations == 3
     assert suite.tolerances["latency_us"] == 0.1 and suite.tolerances["arena_bytes"] == 0.0
 

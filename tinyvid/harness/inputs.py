@@ -10,6 +10,7 @@ zero point.
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,21 +101,27 @@ def _pick(n_total: int, count: int | None, seed: int) -> np.ndarray:
     return np.sort(order[: n_total if count is None else min(count, n_total)])
 
 
-def dataset_samples(source: str, fmt: InputFormat, *, count: int | None = None, split: str = "test",
-                    seed: int = 0) -> tuple[list[Sample], tuple[str, ...]]:
-    """Frames of a ``tinyvid.data`` split (``synthetic``, ``lfw``, a class folder)."""
+@functools.lru_cache(maxsize=4)
+def _builtin_split(source: str, image: tuple[int, int, int], split: str, seed: int):
+    """A built-in data set's split as uint8 frames (generated once per process)."""
     from tinyvid.data import load_dataset
 
-    h, w, c = fmt.image
+    h, w, c = image
     dataset = load_dataset(source, image_size=(h, w), channels=c, seed=seed)
     part = dataset.split(split)
-    if len(part) == 0:
-        raise DataError(f"the {split} split of {dataset.name} is empty", "use a larger data set")
-    idx = _pick(len(part), count, seed)
-    frames = part.as_uint8()[idx]
-    encoded = encode_frames(frames, fmt)
-    samples = [Sample(f"{dataset.name}/{split}/{i}", data, int(part.y[i])) for i, data in zip(idx, encoded)]
-    return samples, dataset.class_names
+    return dataset.name, dataset.class_names, part.as_uint8(), part.y.copy()
+
+
+def dataset_samples(source: str, fmt: InputFormat, *, count: int | None = None, split: str = "test",
+                    seed: int = 0) -> tuple[list[Sample], tuple[str, ...]]:
+    """Frames of a ``tinyvid.data`` split (``synthetic``, ``lfw``)."""
+    name, class_names, frames, labels = _builtin_split(source, fmt.image, split, seed)
+    if len(frames) == 0:
+        raise DataError(f"the {split} split of {name} is empty", "use a larger data set")
+    idx = _pick(len(frames), count, seed)
+    encoded = encode_frames(frames[idx], fmt)
+    samples = [Sample(f"{name}/{split}/{i}", data, int(labels[i])) for i, data in zip(idx, encoded)]
+    return samples, class_names
 
 
 def _raw_labels(folder: Path) -> dict[str, int]:

@@ -188,7 +188,8 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
         if outcome.error is None:
             outcome.findings = check_budget(outcome.metrics, case.budget)
             if not update_baseline and case.id in baseline:
-                outcome.findings += check_baseline(outcome.metrics, baseline[case.id], suite.tolerances)
+                tolerances = {**suite.tolerances, **case.tolerances}
+                outcome.findings += check_baseline(outcome.metrics, baseline[case.id], tolerances)
             elif not update_baseline and suite.baseline is not None:
                 outcome.notes.append("no baseline for this case yet (run with --update-baseline)")
         outcomes.append(outcome)

@@ -29,6 +29,8 @@ A suite file::
     [case.budget]                     # hard limits; any metric below
     latency_us = 900000               # maximum
     bit_exact = 1.0                   # minimum (fraction of inputs)
+    [case.tolerances]                 # this case's own drift allowances
+    latency_us = 0.5
 
 Each case expands to every model x board x data combination. Metrics: lower is
 better for ``latency_us``, ``instructions``, ``cycles``, ``energy_uj``,
@@ -62,7 +64,7 @@ DEFAULT_TOLERANCES = {
 
 _TOP_KEYS = {"version", "name", "baseline", "work_dir", "tolerances", "defaults", "case"}
 _CASE_KEYS = {"name", "model", "models", "board", "boards", "data", "samples", "windows", "iterations",
-              "warmup", "conversion", "budget"}
+              "warmup", "conversion", "budget", "tolerances"}
 _INT_KEYS = {"samples": 0, "windows": 1, "iterations": 1, "warmup": 0}
 
 
@@ -81,6 +83,7 @@ class Case:
     warmup: int = 1
     conversion: str | None = None
     budget: dict[str, float] = field(default_factory=dict)
+    tolerances: dict[str, float] = field(default_factory=dict)  # over the suite's
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,9 @@ def load_suite(path: str | Path) -> Suite:
         if not isinstance(case_raw, dict):
             raise _fail(path, f"case[{index}]", "must be a table")
         merged = {**defaults, **case_raw}
-        if "budget" in defaults and "budget" in case_raw:
-            merged["budget"] = {**defaults["budget"], **case_raw["budget"]}
+        for table in ("budget", "tolerances"):
+            if isinstance(defaults.get(table), dict) and isinstance(case_raw.get(table), dict):
+                merged[table] = {**defaults[table], **case_raw[table]}
         cases.extend(_expand(path, base, index, merged))
     ids = [c.id for c in cases]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -208,9 +212,11 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
             raise _fail(path, f"{where}.conversion", "must be int8, uint8 or float32")
         options["conversion"] = raw["conversion"]
     budget = _metric_table(path, f"{where}.budget", raw.get("budget", {}), "budget")
+    tolerances = _metric_table(path, f"{where}.tolerances", raw.get("tolerances", {}), "tolerance")
     expand = len(models) * len(boards) * len(data) > 1
     cases = []
     for model, board, datum in itertools.product(models, boards, data):
         case_id = f"{name}:{model.stem}@{board}:{Path(datum).name}" if expand else name
-        cases.append(Case(id=case_id, name=name, model=model, board=board, data=datum, budget=budget, **options))
+        cases.append(Case(id=case_id, name=name, model=model, board=board, data=datum, budget=budget,
+                          tolerances=tolerances, **options))
     return cases
