@@ -111,17 +111,27 @@ class BoardSession:
     running: object | None = None  # the launched board (tinyvid.build.RunningBoard), if any
 
 
+def _logged(transport: Transport, record: str | Path | None) -> Transport:
+    if record is None:
+        return transport
+    from tinyvid.harness.recording import RecordingTransport
+
+    return RecordingTransport(transport, record)
+
+
 @contextlib.contextmanager
 def open_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
-               line_timeout: float = 5.0, infer_timeout: float = 30.0) -> Iterator[BoardSession]:
-    """Open a session on ``port`` or on the launched board of ``project``."""
+               line_timeout: float = 5.0, infer_timeout: float = 30.0,
+               record: str | Path | None = None) -> Iterator[BoardSession]:
+    """Open a session on ``port`` or on the launched board of ``project``;
+    ``record`` logs every byte of it to that file (replayable in tests)."""
     from tinyvid.boards import load_board
 
     if (port is None) == (project is None):
         raise TransportError("give either a port or a project", hint="--port URL or --project DIR")
     board_obj = load_board(board) if board else None
     if port is not None:
-        transport = open_transport(port, board=board_obj)
+        transport = _logged(open_transport(port, board=board_obj), record)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
             yield BoardSession(client, board_obj)
         return
@@ -134,7 +144,7 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
         name = _get(manifest, "board")
         board_obj = load_board(name if isinstance(name, str) else _get(name, "name"))
     with launch_board(project_dir) as running:
-        transport = open_transport(running.url, board=board_obj)
+        transport = _logged(open_transport(running.url, board=board_obj), record)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
             yield BoardSession(client, board_obj, manifest, project_sizes(manifest, build),
                                project_model(project_dir, manifest), running)
@@ -142,12 +152,12 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
 
 def bench_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
                 windows: int = 5, iterations: int | None = None, warmup: int = 1, progress: bool = False,
-                line_timeout: float = 5.0, infer_timeout: float = 30.0):
+                line_timeout: float = 5.0, infer_timeout: float = 30.0, record: str | Path | None = None):
     """``tinyvid bench``: open the board, bench it, close it."""
     from tinyvid.harness.bench import bench
 
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
-                    infer_timeout=infer_timeout) as session:
+                    infer_timeout=infer_timeout, record=record) as session:
         macs = _get(session.manifest, "macs")
         return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
                      board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
@@ -156,10 +166,11 @@ def bench_board(*, port: str | None = None, project: str | Path | None = None, b
 
 def validate_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
                    data: str = "synthetic", samples: int | None = 20, model: str | Path | None = None,
-                   progress: bool = False, line_timeout: float = 5.0, infer_timeout: float = 30.0):
+                   progress: bool = False, line_timeout: float = 5.0, infer_timeout: float = 30.0,
+                   record: str | Path | None = None):
     """``tinyvid validate``: run a data set through the board and the host reference."""
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
-                    infer_timeout=infer_timeout) as session:
+                    infer_timeout=infer_timeout, record=record) as session:
         return validate_session(session, data=data, samples=samples, model=model, progress=progress)
 
 

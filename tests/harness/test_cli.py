@@ -1,0 +1,87 @@
+"""The bench / validate commands against a fake board on a local socket."""
+
+import csv
+import json
+import socket
+
+import numpy as np
+from click.testing import CliRunner
+
+from tinyvid.cli import main
+from tinyvid.harness.client import DutClient
+from tinyvid.harness.fake import FakeDut, FakeDutServer
+from tinyvid.harness.recording import ReplayTransport
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def raw_folder(tmp_path, n=3, size=16):
+    rng = np.random.default_rng(2)
+    with open(tmp_path / "labels.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "label"])
+        for i in range(n):
+            (tmp_path / f"{i:05d}.bin").write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+            writer.writerow([f"{i:05d}.bin", i % 4])
+    return tmp_path
+
+
+def test_bench_on_a_port_prints_json_with_instructions():
+    with FakeDutServer(FakeDut()) as server:
+        out = run("bench", "--port", server.url, "--board", "qemu-mps2-an386", "--windows", 2,
+                  "--iterations", 2, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["work_unit"] == "instructions" and len(data["windows"]) == 2
+    assert data["energy_is_estimate"] is True
+
+
+def test_bench_prints_a_readable_table():
+    with FakeDutServer(FakeDut()) as server:
+        out = run("bench", "--port", server.url, "--board", "qemu-mps2-an386", "--windows", 1, "--iterations", 1)
+    assert out.exit_code == 0, out.output
+    assert "latency" in out.output and "per inference (estimate)" in out.output
+
+
+def test_validate_on_a_port_with_raw_files_reports_accuracy(tmp_path):
+    with FakeDutServer(FakeDut()) as server:
+        out = run("validate", "--port", server.url, "--data", raw_folder(tmp_path), "--samples", 3, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["count"] == 3 and data["labelled"] == 3 and data["compared"] == 0
+
+
+def test_validate_exits_2_with_partial_results_when_the_board_dies(tmp_path):
+    dut = FakeDut(faults={1 + 2 * 2: "die"})
+    with FakeDutServer(dut) as server:
+        out = run("validate", "--port", server.url, "--data", raw_folder(tmp_path, n=4), "--samples", 4)
+    assert out.exit_code == 2
+    assert "2 of 4 (partial)" in out.output
+    assert "the run stopped early; the 2 result(s) above were kept" in out.output
+
+
+def test_a_port_and_a_project_together_are_a_usage_error(tmp_path):
+    out = run("bench", "--port", "loop://", "--project", tmp_path)
+    assert out.exit_code == 2 and "exactly one of --port URL or --project DIR" in out.output
+
+
+def test_a_port_with_nothing_behind_it_is_one_line_and_a_hint():
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    out = run("bench", "--port", f"socket://127.0.0.1:{port}")
+    assert out.exit_code == 2
+    assert "error: cannot connect" in out.output and "hint:" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_a_logged_session_replays(tmp_path):
+    log = tmp_path / "bench.log"
+    with FakeDutServer(FakeDut()) as server:
+        out = run("bench", "--port", server.url, "--windows", 1, "--iterations", 2, "--log-session", log)
+    assert out.exit_code == 0, out.output
+    with DutClient(ReplayTransport(log)) as client:
+        info = client.tv_info()
+        assert info.input_bytes == 16
+        assert client.name() == "tinyvid-fake"
