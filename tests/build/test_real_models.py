@@ -16,7 +16,6 @@ BOARDS = ["host", "qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu
 INPUTS = 2
 
 pytestmark = [
-    pytest.mark.emulated,
     pytest.mark.slow,
     pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc"),
 ]
@@ -39,6 +38,16 @@ def _results(manifest: dict, out: np.ndarray) -> str:
     return "m-results-[" + ",".join("%0.3f" % float(v) for v in values) + "]"
 
 
+@pytest.mark.parametrize("board", ["nucleo-l4r5zi", "nucleo-f446re"])
+def test_real_boards_build_the_model_without_warnings_within_their_memory(tmp_path, model, board):
+    project = generate_project(model, board, tmp_path / "p")
+    result = build_project(project.path)
+    assert result.warnings == ()
+    assert project.manifest["arena_bytes"] < result.ram_used < result.ram_bytes
+    assert 0 < result.flash_used < result.flash_bytes
+
+
+@pytest.mark.emulated
 @pytest.mark.parametrize("board", BOARDS)
 def test_board_outputs_match_tflite_micro(tmp_path, model, board):
     project = generate_project(model, board, tmp_path / "p")

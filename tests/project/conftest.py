@@ -37,3 +37,4 @@ def int8_firmware(tmp_path_factory) -> Path:
 def ad01_firmware(tmp_path_factory) -> Path:
     """The echo fixture as an ad01 autoencoder: float32 input files, MSE result."""
     return _host_firmware(tmp_path_factory.mktemp("fw"), "echo", ECHO_MODEL, model_id="ad01")
+

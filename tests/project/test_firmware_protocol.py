@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 import tiny_model
 from dut_client import DutClient
+from helpers import ECHO_MODEL, copy_model, make
+
+from tinyvid.project import generate_project
 
 BOOT = ["m-timestamp-mode-performance", "m-lap-us-", "m-init-done", "m-ready"]
 
@@ -188,3 +191,20 @@ def test_ad01_quantizes_float32_input_and_prints_one_mse(ad01_firmware):
         reply = dut.command("infer 1 0")
         assert reply[-2] == "m-results-[%0.3f]" % float(mse)
         assert dut.command("tv-output")[0] == f"m-tv-output-[{q.astype(np.uint8).tobytes().hex()}]"
+
+
+@pytest.mark.parametrize(("scale", "zero_point"), [("0.05f", "3"), ("0.00390625f", "(-128)"), ("0.0123f", "(-7)")])
+def test_results_print_every_int8_output_value_like_printf(tmp_path, scale, zero_point):
+    # 1/256 makes exact ties (0.0625 -> "0.062"): printf rounds them half to even.
+    model = copy_model(ECHO_MODEL, tmp_path / "m", MODEL_OUTPUT_0_SCALE=scale, MODEL_OUTPUT_0_ZERO_POINT=zero_point)
+    project = generate_project(model, "host", tmp_path / "p", model_id="kws01")
+    assert make(project.path).returncode == 0
+    f_scale, f_zero = np.float32(scale.rstrip("f")), np.float32(zero_point.strip("()"))
+    with DutClient.process(project.path / "build" / "firmware") as dut:
+        dut.reply()
+        for start in range(-128, 128, 8):
+            q = np.arange(start, start + 8, dtype=np.int8)
+            dut.tv_load(q.tobytes())
+            values = (q.astype(np.float32) - f_zero) * f_scale
+            expected = "m-results-[" + ",".join("%0.3f" % float(v) for v in values) + "]"
+            assert dut.command("infer 1 0")[-2] == expected
