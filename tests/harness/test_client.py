@@ -182,3 +182,11 @@ def test_a_scripted_board_is_driven_exactly():
     assert result.latency_us == 100
     assert result.results == (0.25, 0.75)
     assert not transport.script
+
+
+def test_a_board_printing_endless_garbage_is_stopped_with_a_baud_rate_hint():
+    transport = FakeTransport(lambda data: b"\xfe\x13garbled\r\n" * 200)
+    with DutClient(transport) as c:
+        with pytest.raises(ProtocolError, match="not in the protocol") as err:
+            c.command("name")
+    assert "baud rate" in err.value.hint

@@ -20,6 +20,8 @@ from tinyvid.harness import protocol as p
 from tinyvid.harness.transport import Transport
 
 DB_CHUNK_BYTES = 31  # what the official runners send per `db` command
+MAX_GARBAGE_LINES = 64  # lines outside the protocol in one reply before giving up
+MAX_REPLY_LINES = 20_000  # db print of a large input buffer is a few thousand lines
 IDEMPOTENT = frozenset({"name", "profile", "tv-info", "results", "tv-output", "tv-perf", "timestamp"})
 
 
@@ -159,8 +161,8 @@ class DutClient:
         self._history.append(text if len(text) <= 100 else text[:97] + "...")
 
     # -- the raw exchange -----------------------------------------------------
-    def _send(self, data: bytes) -> None:
-        self._note(f"> {data[:60].decode('ascii', 'replace')}" + ("..." if len(data) > 60 else ""))
+    def _send(self, data: bytes, note: str | None = None) -> None:
+        self._note(note or (f"> {data[:60].decode('ascii', 'replace')}" + ("..." if len(data) > 60 else "")))
         try:
             self.transport.write(data)
         except TransportClosed as exc:
@@ -191,11 +193,21 @@ class DutClient:
 
     def _read_reply(self, command: str, timeout: float, *, stop_at: str | None = None) -> p.Reply:
         reply = p.Reply(command)
+        garbage = 0
         while True:
             record = self._read_record(command, timeout)
             reply.records.append(record)
             if record.kind == p.READY or (stop_at is not None and record.kind == stop_at):
                 return reply
+            garbage += record.kind == p.GARBAGE
+            if garbage > MAX_GARBAGE_LINES or len(reply.records) > MAX_REPLY_LINES:
+                sample = " | ".join(reply.garbage[:3])[:200]
+                raise ProtocolError(
+                    f"{self.description} printed {len(reply.records)} lines ({garbage} not in the protocol) "
+                    f"without m-ready in reply to '{command}', e.g. {sample!r}",
+                    hint="check the baud rate and that the board runs tinyvid or EEMBC DUT firmware; "
+                    "a board stuck in a crash loop prints this way",
+                )
 
     def _check_reset(self, reply: p.Reply) -> None:
         if reply.has_boot_lines:
@@ -367,8 +379,7 @@ class DutClient:
         if ready.value != len(data):
             self.resync()
             raise ProtocolError(f"{self.description} is ready for {ready.value} bytes, not {len(data)}")
-        self._note(f"> <{len(data)} raw bytes>")
-        self.transport.write(data)
+        self._send(data, note=f"> <{len(data)} raw bytes>")
         # The host-to-board direction can be slow on an emulated UART (~13 kB/s).
         timeout = self.line_timeout + len(data) / 2000.0
         reply = p.Reply(command)
