@@ -1,7 +1,161 @@
-"""CLI commands of the train stage (thin wrappers over the library)."""
+"""CLI commands of the data and train stages (thin wrappers over the library):
+``tinyvid data``, ``tinyvid train``, ``tinyvid import``."""
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import json
 
-COMMANDS: list = []
+import click
+
+
+class ImageSize(click.ParamType):
+    """``HxW`` (e.g. ``48x48``) or one number for a square."""
+
+    name = "HxW"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        text = str(value).lower().replace("*", "x")
+        try:
+            parts = [int(v) for v in text.split("x")]
+        except ValueError:
+            parts = []
+        if len(parts) == 1:
+            parts = parts * 2
+        if len(parts) != 2 or min(parts) < 1:
+            self.fail(f"'{value}' is not an image size; use HxW, e.g. 48x48 or 96x96", param, ctx)
+        return tuple(parts)
+
+
+def _data_options(image_size, channels, fps) -> dict:
+    return {k: v for k, v in {"image_size": image_size, "channels": channels, "fps": fps}.items() if v is not None}
+
+
+_data_source = click.option("--data", "source", default="synthetic", show_default=True, metavar="SOURCE",
+                            help="'synthetic' (built-in video clips), 'lfw' (faces / non-faces) or a folder "
+                                 "with one subfolder per class of images or video clips.")
+_image_size = click.option("--image-size", type=ImageSize(), default=None,
+                           help="Model input size HxW [synthetic and folders: 48x48; lfw: 25x25].")
+_channels = click.option("--channels", type=click.Choice(["1", "3"]), default=None,
+                         help="1 = grayscale, 3 = RGB [1].")
+_fps = click.option("--fps", type=float, default=None, help="Frames sampled per second of video [2].")
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+def _split_line(desc: dict) -> str:
+    s = desc["splits"]
+    return "  ".join(f"{name} {s[name]['frames']} ({s[name]['clips']} clips)" for name in ("train", "val", "test"))
+
+
+@click.command("data")
+@click.argument("source", default="synthetic", metavar="[SOURCE]")
+@_image_size
+@_channels
+@_fps
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data and the splits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+def data_command(source, image_size, channels, fps, seed, as_json):
+    """Describe a data set: classes and frames per split.
+
+    SOURCE is 'synthetic' (default), 'lfw' or a folder with one subfolder per class.
+    """
+    from tinyvid.data import load_dataset
+
+    ds = load_dataset(source, seed=seed, progress=not as_json,
+                      **_data_options(image_size, int(channels) if channels else None, fps))
+    desc = ds.describe()
+    if as_json:
+        click.echo(json.dumps(desc, indent=2))
+        return
+    h, w = desc["image_size"]
+    click.echo(f"data set   {desc['name']} ({desc['source']})")
+    click.echo(f"frames     {desc['frames']} at {h}x{w}x{desc['channels']}, float [0, 1] = uint8 / 255")
+    click.echo(f"splits     {_split_line(desc)}")
+    width = max(len(c) for c in desc["class_names"])
+    click.echo(f"{'class':<{width}}  {'train':>6} {'val':>6} {'test':>6}")
+    for c in desc["class_names"]:
+        counts = [desc["splits"][s]["per_class"][c] for s in ("train", "val", "test")]
+        click.echo(f"{c:<{width}}  {counts[0]:>6} {counts[1]:>6} {counts[2]:>6}")
+
+
+@click.command("train")
+@_data_source
+@click.option("--arch", default="tiny_cnn", show_default=True,
+              help="Architecture: tiny_cnn, mobilenet_v1 or resnet8.")
+@click.option("--epochs", type=int, default=None, help="Most epochs (early stopping may end sooner) [40].")
+@click.option("--batch-size", type=int, default=None, help="Batch size [32].")
+@click.option("--learning-rate", type=float, default=None, help="Adam learning rate [0.003].")
+@click.option("--patience", type=int, default=None, help="Epochs without better validation accuracy before stopping [10].")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of data, splits, initialisation and shuffling.")
+@_image_size
+@_channels
+@_fps
+@click.option("--alpha", type=float, default=None, help="Width multiplier of mobilenet_v1 [0.25].")
+@click.option("--filters", type=int, default=None, help="Filters of the first block of tiny_cnn [8] / resnet8 [16].")
+@click.option("-o", "--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for model.keras and model.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the training record as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def train_command(source, arch, epochs, batch_size, learning_rate, patience, seed, image_size, channels, fps,
+                  alpha, filters, out_dir, as_json, quiet):
+    """Train a built-in architecture on a data set and save model.keras + model.json."""
+    from tinyvid.train import train
+
+    options = {k: v for k, v in {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+                                 "patience": patience}.items() if v is not None}
+    arch_params = {k: v for k, v in {"alpha": alpha, "filters": filters}.items() if v is not None}
+    result = train(source, arch, seed=seed, out_dir=out_dir, progress=not quiet,
+                   data_options=_data_options(image_size, int(channels) if channels else None, fps),
+                   **options, **arch_params)
+    rec = result.record
+    if as_json:
+        click.echo(json.dumps(rec, indent=2))
+        return
+    d, t, m = rec["data"], rec["training"], rec["metrics"]
+    h, w, c = rec["input_shape"]
+    params = ", ".join(f"{k}={v}" for k, v in rec["architecture"]["params"].items())
+    minutes, seconds = divmod(int(round(t["seconds"])), 60)
+    click.echo(f"data       {d['name']}: {len(d['class_names'])} classes ({', '.join(d['class_names'])}), {h}x{w}x{c}")
+    click.echo(f"           {_split_line(d)}")
+    click.echo(f"model      {rec['architecture']['name']} ({params})")
+    click.echo(f"           {rec['parameters']:,} parameters, {rec['macs'] / 1e6:.2f} M MACs")
+    click.echo(f"training   {t['epochs_run']} epochs (best {t['best_epoch']}), {minutes}m {seconds:02d}s, seed {t['seed']}")
+    click.echo(f"accuracy   train {_pct(m['train']['accuracy'])}  val {_pct(m['val']['accuracy'])}  "
+               f"test {_pct(m['test']['accuracy'])}")
+    click.echo(f"saved      {result.model_path}")
+    click.echo(f"           {result.record_path}")
+
+
+@click.command("import")
+@click.argument("model", type=click.Path())
+@click.option("-o", "--out", "out_dir", default="runs/import", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the imported model and model.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the import record as JSON.")
+def import_command(model, out_dir, as_json):
+    """Import a .keras/.h5 model, a SavedModel folder or a float/int8 .tflite into OUT."""
+    from tinyvid.train.importer import import_to
+
+    imported, rec = import_to(model, out_dir)
+    if as_json:
+        click.echo(json.dumps(rec, indent=2))
+        return
+    info = rec["model"]
+    click.echo(f"model      {model}")
+    click.echo(f"kind       {imported.kind}" + (" (converted to float .tflite)" if info.get("converted_to") else ""))
+    click.echo(f"input      {'x'.join(str(v) for v in imported.input_shape)} {imported.input_dtype}"
+               + (f", scale {info['input_quantization']['scale']:.6g} zero point "
+                  f"{info['input_quantization']['zero_point']}" if imported.is_int8 else ""))
+    click.echo(f"outputs    {imported.num_outputs}")
+    if "parameters" in info:
+        click.echo(f"size       {info['parameters']:,} parameters, {info['macs'] / 1e6:.2f} M MACs")
+    if "tflite_bytes" in info:
+        click.echo(f"size       {info['tflite_bytes']:,} bytes of .tflite")
+    click.echo(f"saved      {out_dir}/{rec['model_file']}")
+    click.echo(f"           {out_dir}/model.json")
+
+
+COMMANDS: list = [data_command, train_command, import_command]

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 CLASS_NAMES = ("background", "person", "vehicle")
-CLIPS_PER_CLASS = 80
-FRAMES_PER_CLIP = 12
+CLIPS_PER_CLASS = 200
+FRAMES_PER_CLIP = 6
 _SS = 2  # supersampling factor
 
 
@@ -64,13 +64,13 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
         main = _Person(rng, H, W, bg_mean, n_frames)
     elif label == 2:
         main = _Vehicle(rng, H, W, bg_mean, n_frames)
-    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.35 else None
+    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.25 else None
 
     # lighting over time
     gain0 = rng.uniform(0.6, 1.25)
     drift = rng.uniform(-0.35, 0.35)
     flicker = rng.uniform(0.0, 0.08)
-    grad_amp = rng.uniform(0.0, 0.3)
+    grad_amp = rng.uniform(0.0, 0.2)
     grad_dir = rng.uniform(0, 2 * np.pi)
     grad_speed = rng.uniform(-0.15, 0.15)
     noise_sigma = rng.uniform(0.008, 0.05)
@@ -78,7 +78,7 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     proj = (np.cos(grad_dir) * (xx / w - 0.5) + np.sin(grad_dir) * (yy / h - 0.5)).astype(np.float32)
 
-    out = np.empty((n_frames, h, w, 3), np.uint8)
+    small = np.empty((n_frames, h, w, 3), np.float32)
     jitter = 0.0 if rng.random() < 0.5 else rng.uniform(0.5, 2.0) * _SS
     for t in range(n_frames):
         dy, dx = (rng.normal(0, jitter, 2).round().astype(int) if jitter else (0, 0))
@@ -90,16 +90,15 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
             main.draw(frame, t)
         if occluder is not None:
             occluder.draw(frame, t)
-        small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-        gain = gain0 * (1 + drift * t / max(1, n_frames - 1)) * (1 + flicker * rng.normal())
-        light = gain * (1 + grad_amp * (proj + grad_speed * t))
-        small = small * light[:, :, None]
-        small += rng.normal(0, noise_sigma, small.shape).astype(np.float32)
-        if salt:
-            spots = rng.random((h, w)) < 0.01
-            small[spots] = rng.integers(0, 2, (int(spots.sum()), 1)).astype(np.float32)
-        out[t] = np.clip(np.rint(small * 255), 0, 255).astype(np.uint8)
-    return out
+        small[t] = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+    t = np.arange(n_frames, dtype=np.float32)[:, None, None, None]
+    gain = gain0 * (1 + drift * t / max(1, n_frames - 1)) * (1 + flicker * rng.standard_normal(t.shape, np.float32))
+    small *= gain * (1 + grad_amp * (proj[None, :, :, None] + grad_speed * t))
+    small += noise_sigma * rng.standard_normal(small.shape, np.float32)
+    if salt:
+        spots = rng.random(small.shape[:3]) < 0.01
+        small[spots] = rng.integers(0, 2, (int(spots.sum()), 1)).astype(np.float32)
+    return np.clip(np.rint(small * 255), 0, 255).astype(np.uint8)
 
 
 def _background(rng: np.random.Generator, H: int, W: int) -> tuple[np.ndarray, float]:
@@ -114,7 +113,7 @@ def _background(rng: np.random.Generator, H: int, W: int) -> tuple[np.ndarray, f
     if rng.random() < 0.6:  # floor / horizon
         horizon = int(H * rng.uniform(0.45, 0.8))
         img[horizon:] += rng.uniform(-0.2, 0.2)
-    for _ in range(rng.integers(0, 4)):  # static edges: window frames, shelves
+    for _ in range(rng.integers(0, 3)):  # static edges: window frames, shelves
         c = float(rng.uniform(-0.25, 0.25))
         if rng.random() < 0.5:
             y = int(rng.integers(0, H))
@@ -128,7 +127,7 @@ def _background(rng: np.random.Generator, H: int, W: int) -> tuple[np.ndarray, f
 
 def _contrast_colour(rng: np.random.Generator, bg_mean: float, low: float = 0.1) -> np.ndarray:
     """A colour that differs from the background by a random (sometimes small) amount."""
-    hard = rng.random() < 0.25
+    hard = rng.random() < 0.1
     amount = rng.uniform(0.06, low) if hard else rng.uniform(low, 0.45)
     sign = 1 if (rng.random() < 0.5 or bg_mean < amount) and bg_mean + amount < 1 else -1
     grey = bg_mean + sign * amount
@@ -136,8 +135,7 @@ def _contrast_colour(rng: np.random.Generator, bg_mean: float, low: float = 0.1)
 
 
 def _paint(frame: np.ndarray, mask: np.ndarray, colour: np.ndarray) -> None:
-    m = mask.astype(bool)
-    frame[m] = colour
+    frame[mask.view(bool)] = colour
 
 
 class _Moving:
@@ -188,12 +186,12 @@ class _Box(_Moving):
 
 
 class _Pole:
-    """A static thin vertical bar (a post, a tree trunk): looks a little like a leg."""
+    """A static vertical bar from the top of the picture (a post, a tree trunk)."""
 
     def __init__(self, rng, H, W, bg_mean):
         self.x = rng.uniform(0, W)
         self.w = rng.uniform(0.02, 0.06) * W
-        self.top, self.bottom = rng.uniform(0, 0.6) * H, rng.uniform(0.7, 1.0) * H
+        self.top, self.bottom = rng.uniform(0, 0.1) * H, rng.uniform(0.75, 1.0) * H
         self.colour = _contrast_colour(rng, bg_mean)
 
     def draw(self, frame, t):
@@ -202,7 +200,7 @@ class _Pole:
 
 
 def _distractor(rng, H, W, bg_mean):
-    kind = rng.choice(3, p=[0.4, 0.4, 0.2])
+    kind = rng.choice(3, p=[0.45, 0.45, 0.1])
     return (_Ball, _Box, _Pole)[kind](rng, H, W, bg_mean)
 
 
@@ -244,7 +242,7 @@ class _Target:
         self.vx = direction * rng.uniform(*speed_range) * W
         travel = self.vx * (n_frames - 1)
         # usually fully in frame in the middle of the clip; sometimes enters or leaves
-        if rng.random() < 0.2:
+        if rng.random() < 0.15:
             start = rng.uniform(-0.3 * W, 1.3 * W)
         else:
             mid = rng.uniform(0.2 * W, 0.8 * W)
