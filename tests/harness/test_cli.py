@@ -85,3 +85,21 @@ def test_a_logged_session_replays(tmp_path):
         info = client.tv_info()
         assert info.input_bytes == 16
         assert client.name() == "tinyvid-fake"
+
+
+def test_a_plain_eembc_board_is_validated_bit_exact_from_its_printed_results(resnet8_model):
+    from tinyvid.model.reference import tflm_invoke
+
+    dut = FakeDut(model=lambda x: tflm_invoke(resnet8_model, [x])[0], input_shape=(1, 32, 32, 3), model_id="ic01",
+                  output_bytes=10, conversion="uint8", extensions=False)
+    with FakeDutServer(dut) as server:
+        out = run("validate", "--port", server.url, "--model", resnet8_model, "--samples", 3, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert (data["compared"], data["bit_exact"], data["max_lsb"]) == (3, 3, 0)
+
+
+def test_a_plain_board_without_a_model_cannot_be_validated():
+    with FakeDutServer(FakeDut(extensions=False)) as server:
+        out = run("validate", "--port", server.url)
+    assert out.exit_code == 2 and "--model" in out.output

@@ -19,6 +19,10 @@ from tinyvid.errors import TransportError
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.transport import Transport
 
+#: Input file formats of the standard MLPerf Tiny model ids.
+STANDARD_CONVERSIONS = {"vww01": "uint8", "ic01": "uint8", "kws01": "int8", "ad01": "float32"}
+
+
 def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Transport:
     """The transport for a ``--port`` value (not opened yet)."""
     from tinyvid.harness.process_link import ProcessTransport
@@ -189,12 +193,17 @@ def input_format(session: BoardSession, model: Path | None):
         )
     from tinyvid.model.reader import load_graph
 
-    graph = load_graph(Path(model).read_bytes())
+    graph = load_graph(Path(model))
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    conversion = _get(session.manifest, "conversion", default="uint8")
-    return (InputFormat(tuple(inp.shape), conversion, _get(inp, "scale", default=1 / 255),
-                        _get(inp, "zero_point", default=-128)),
-            (_get(out, "scale", default=0.0), _get(out, "zero_point", default=0)))
+    if inp.quantization is None or out.quantization is None or inp.dtype != "int8":
+        raise TransportError(f"{model} is not a fully int8 model", hint="give the int8 .tflite the board runs")
+    # The standard model ids fix the input files' format (MLPerf Tiny); else
+    # a zero point of -128 means uint8 pixels fed as u8 - 128.
+    by_id = STANDARD_CONVERSIONS.get(session.client.model_id())
+    default = by_id or ("uint8" if inp.quantization.zero_point == -128 else "int8")
+    conversion = _get(session.manifest, "conversion", default=default)
+    return (InputFormat(tuple(inp.shape), conversion, inp.quantization.scale, inp.quantization.zero_point),
+            (out.quantization.scale, out.quantization.zero_point))
 
 
 def validate_session(session: BoardSession, *, data: str = "synthetic", samples: int | None = 20,
