@@ -88,3 +88,16 @@ def test_a_folder_that_is_not_a_project_is_refused(tmp_path):
     with pytest.raises(ProjectError) as err:
         build_project(tmp_path)
     assert "not a tinyvid project" in err.value.message
+
+
+@needs_arm
+def test_check_fit_gives_the_linkers_answer_for_each_board(tmp_path):
+    from tinyvid.build import check_fit
+
+    model = copy_model(TINY_MODEL, tmp_path / "big", FIXTURE_WEIGHT_BYTES=1_100_000)
+    small = check_fit(model, "qemu-mps2-an386")
+    assert small.fits and small.flash_used > 1_100_000 and small.overflow is None
+    big = check_fit(model, "qemu-netduinoplus2")
+    assert not big.fits and big.flash_bytes == 1_048_576
+    assert 1_100_000 - 1_048_576 < big.overflow["FLASH"] < 1_100_000 - 1_048_576 + 40_000
+    assert "FLASH by" in big.message

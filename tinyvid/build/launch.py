@@ -6,6 +6,12 @@ when tinyvid's bridge connects, so no boot line is lost) and ``-icount shift=7``
 (timer ticks are an exact instruction count). The host board is the firmware as
 a native process, its stdin/stdout bridged the same way. Clients may disconnect
 and reconnect; the board keeps its state (see :mod:`tinyvid.build.bridge`).
+
+QEMU's own TCP server (7.2) accepts a reconnect and keeps the guest's state too, but
+tinyvid still puts its bridge in front: tinyvid must connect to know that QEMU is
+up, and with ``wait=on`` that first connection receives the boot lines, which the
+bridge keeps for the user's first client; and the host board then behaves exactly
+like the emulated ones.
 """
 
 from __future__ import annotations

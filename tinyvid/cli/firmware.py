@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from tinyvid.boards import DEFAULT_BOARD
+
 _CONVERSIONS = ("int8", "uint8", "float32")
 
 
@@ -44,7 +46,7 @@ def boards_command(as_json: bool) -> None:
 
 @click.command("project")
 @click.argument("model", type=click.Path(exists=True, path_type=Path))
-@click.option("--board", "-b", default="qemu-mps2-an386", show_default=True, help="Board name or board .toml file.")
+@click.option("--board", "-b", default=DEFAULT_BOARD, show_default=True, help="Board name or board .toml file.")
 @click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the project into (new, empty, or an earlier tinyvid project).")
 @click.option("--model-id", help="What 'profile%' answers: vww01, ic01, kws01, ad01 or your own (default: from the input shape).")
