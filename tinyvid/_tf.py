@@ -7,25 +7,58 @@ calls :func:`tf` / :func:`keras` instead of importing it directly.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what TensorFlow's C++ start-up writes straight to file descriptor 2
+    (absl's pre-init warning, CUDA probing on a machine without a GPU). Python
+    exceptions raised meanwhile still propagate and are printed afterwards."""
+    if os.environ.get("TINYVID_TF_VERBOSE"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_loaded = False
+
+
 def tf():
+    global _loaded
+    if not _loaded:
+        with _quiet_native_stderr():
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()
+        _loaded = True
     import tensorflow
 
     return tensorflow
 
 
 def keras():
+    tf()
     import tf_keras
 
     return tf_keras
 
 
 def tfmot():
+    tf()
     import tensorflow_model_optimization
 
     return tensorflow_model_optimization
