@@ -50,3 +50,18 @@ def test_synthetic_frames_come_from_the_test_split_with_labels():
     samples, names = load_samples("synthetic", InputFormat((1, 16, 16, 1), "uint8"), count=5)
     assert len(samples) == 5 and len(names) >= 2
     assert all(len(s.data) == 256 and s.label is not None for s in samples)
+
+
+def test_an_image_folder_gives_resized_frames_labelled_by_subfolder(tmp_path):
+    import cv2
+
+    for label, name in enumerate(("cat", "dog")):
+        (tmp_path / name).mkdir()
+        for i in range(2):
+            image = np.full((40, 60, 3), 50 + 100 * label, np.uint8)
+            cv2.imwrite(str(tmp_path / name / f"{i}.png"), image)
+    samples, names = folder_samples(tmp_path, InputFormat((1, 8, 8, 1), "uint8"))
+    assert names == ("cat", "dog")
+    assert sorted(s.label for s in samples) == [0, 0, 1, 1]
+    assert all(len(s.data) == 64 for s in samples)
+    assert {s.data[0] for s in samples if s.label == 1} == {150}

@@ -74,3 +74,93 @@ def test_no_board_with_the_usb_id_is_a_clear_error():
     with pytest.raises(TransportError, match="no serial port with USB id 0483:374b") as err:
         find_board_port(0x0483, 0x374B, board_name="nucleo-f446re")
     assert "cable" in err.value.hint
+
+
+class _Port:
+    def __init__(self, device, vid, pid):
+        self.device, self.vid, self.pid, self.description = device, vid, pid, "fake"
+
+
+def test_a_board_port_is_found_by_its_usb_id(monkeypatch):
+    from serial.tools import list_ports
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [_Port("/dev/ttyS0", None, None),
+                                                         _Port("/dev/ttyACM3", 0x0483, 0x374B)])
+    assert find_board_port(0x0483, 0x374B) == "/dev/ttyACM3"
+    from tinyvid.boards import load_board
+    from tinyvid.harness.session import open_transport
+
+    transport = open_transport("auto", board=load_board("nucleo-f446re"))
+    assert transport.url == "/dev/ttyACM3" and transport.baudrate == 115200
+
+
+def test_two_boards_with_the_same_usb_id_ask_for_a_port(monkeypatch):
+    from serial.tools import list_ports
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [_Port("/dev/ttyACM0", 0x0483, 0x374B),
+                                                         _Port("/dev/ttyACM1", 0x0483, 0x374B)])
+    with pytest.raises(TransportError, match="2 ports have USB id 0483:374b") as err:
+        find_board_port(0x0483, 0x374B)
+    assert "--port" in err.value.hint
+
+
+class _Rfc2217Board:
+    """A fake board behind an RFC 2217 (telnet COM port) server, as ser2net serves
+    a board attached to another machine."""
+
+    def __init__(self, dut):
+        import threading
+
+        self.dut = dut
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(5)
+        self.url = f"rfc2217://127.0.0.1:{self.server.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import serial
+        from serial.rfc2217 import PortManager
+
+        try:
+            conn, _ = self.server.accept()
+        except OSError:
+            return
+
+        class Link:
+            def write(self, data):
+                conn.sendall(data)
+
+        settings = serial.serial_for_url("loop://")
+        manager = PortManager(settings, Link())
+        with conn:
+            conn.settimeout(5)
+            while True:
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                reply = self.dut.feed(b"".join(manager.filter(data)))
+                if reply:
+                    conn.sendall(b"".join(manager.escape(reply)))
+        settings.close()
+
+    def close(self):
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pyserial's own rfc2217 thread set-up
+def test_rfc2217_url_reaches_a_board_behind_a_telnet_com_port_server():
+    dut = FakeDut()
+    board = _Rfc2217Board(dut)
+    try:
+        with DutClient(SerialTransport(board.url), line_timeout=3.0) as client:
+            assert client.name() == "tinyvid-fake"
+            data = bytes(range(16))
+            client.tv_load(data)
+            assert client.tv_infer()[1] == dut.reference(data)
+    finally:
+        board.close()

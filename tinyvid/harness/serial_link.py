@@ -21,6 +21,7 @@ from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.transport import Clock, Transport
 
 DEFAULT_BAUD = 115200
+POLL_S = 0.05  # how often a waiting read wakes up to check its deadline
 
 
 def list_serial_ports() -> list[str]:
@@ -80,9 +81,11 @@ class SerialTransport(Transport):
         self._serial: serial.SerialBase | None = None
 
     def _open(self) -> None:
+        # rfc2217:// supports no write timeout; its server bounds a stuck write.
+        write_timeout = None if self.url.startswith("rfc2217://") else self.write_timeout
         try:
-            port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.1,
-                                         write_timeout=self.write_timeout, do_not_open=True)
+            port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=POLL_S,
+                                         write_timeout=write_timeout, do_not_open=True)
             port.open()
         except (serial.SerialException, OSError, ValueError) as exc:
             raise _open_error(self.url, exc) from exc
@@ -101,11 +104,15 @@ class SerialTransport(Transport):
 
     def _read_some(self, n: int, timeout: float) -> bytes:
         port = self._serial
+        deadline = self._clock() + timeout
         try:
-            port.timeout = timeout
+            # The port's own timeout stays at POLL_S: changing it per read would
+            # reconfigure a tty (or an RFC 2217 server) every time.
             first = port.read(1)
-            if not first:
-                raise TransportTimeout(f"{self.url} sent nothing for {timeout:g} s")
+            while not first:
+                if self._clock() >= deadline:
+                    raise TransportTimeout(f"{self.url} sent nothing for {timeout:g} s")
+                first = port.read(1)
             waiting = port.in_waiting
             rest = port.read(min(n - 1, waiting)) if waiting and n > 1 else b""
         except TransportTimeout:
