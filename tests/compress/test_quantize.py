@@ -74,3 +74,19 @@ def test_an_op_without_int8_kernel_is_a_model_error_naming_it(small_data):
 def test_calibration_that_does_not_span_zero_to_one_is_refused(small_model, small_data):
     with pytest.raises(ModelError, match="span"):
         to_int8_tflite(small_model, small_data.train.x[:8] * 0.5 + 0.1)
+
+
+def test_weight_sparsity_is_read_back_from_the_int8_file(small_model, small_data):
+    from tinyvid import _tf
+    from tinyvid.compress.evaluate import tflite_weight_sparsity
+
+    copy = _tf.keras().models.clone_model(small_model)
+    weights = small_model.get_weights()
+    for i, w in enumerate(weights):
+        if w.ndim >= 2:  # kernels: zero the first half of the output channels
+            w = w.copy()
+            w[..., : w.shape[-1] // 2] = 0.0
+            weights[i] = w
+    copy.set_weights(weights)
+    flatbuffer = to_int8_tflite(copy, representative_frames(small_data.train.x, 16))
+    assert 0.45 <= tflite_weight_sparsity(flatbuffer) <= 0.55

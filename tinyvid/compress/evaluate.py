@@ -74,3 +74,31 @@ def tflm_max_difference(flatbuffer: bytes, x: np.ndarray) -> int:
         out = np.asarray(micro.get_output(0)).reshape(reference[i].shape)
         worst = max(worst, int(np.max(np.abs(out.astype(np.int32) - reference[i].astype(np.int32)))))
     return worst
+
+
+WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+
+
+def tflite_weight_sparsity(flatbuffer: bytes) -> float | None:
+    """Fraction of zeros among the weights of a ``.tflite``'s convolutions and dense layers.
+
+    An int8 weight of 0 is an exact zero whatever the scale (weights are symmetric,
+    zero point 0). None when the model package cannot read the file.
+    """
+    try:
+        from tinyvid.model.reader import load_graph
+    except ImportError:
+        return None
+    graph = load_graph(flatbuffer)
+    zeros = total = 0
+    seen = set()
+    for op in graph.operators:
+        if op.opcode not in WEIGHTED_OPS or len(op.inputs) < 2 or op.inputs[1] in seen:
+            continue
+        seen.add(op.inputs[1])
+        data = graph.tensors[op.inputs[1]].data
+        if data is None:
+            continue
+        zeros += int(np.count_nonzero(data == 0))
+        total += int(data.size)
+    return zeros / total if total else 0.0

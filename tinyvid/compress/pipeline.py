@@ -177,7 +177,7 @@ def compress(
             params=params,
             macs=macs,
             tflite_bytes=len(int8),
-            sparsity=measure_sparsity(current).sparsity,
+            sparsity=_int8_sparsity(int8, current),
             agreement_with_float=ev.agreement(int8_out, float_preds),
             agreement_with_source=ev.agreement(int8_out, source_preds),
             note=("QAT" if qat else "post-training") + f", full int8, top-1 agrees {100 * ev.agreement(int8_out, source_preds):.1f}% with its float model",
@@ -189,6 +189,11 @@ def compress(
     report.files = {k: str(v) for k, v in files.items()}
     files["report"].write_text(report.to_json() + "\n")
     return report
+
+
+def _int8_sparsity(flatbuffer: bytes, source_model) -> float:
+    measured = ev.tflite_weight_sparsity(flatbuffer)
+    return measure_sparsity(source_model).sparsity if measured is None else measured
 
 
 def _check_options(sparsity, structured, epochs) -> None:
