@@ -57,3 +57,22 @@ def test_a_recorded_silence_times_out_again(tmp_path):
         assert client.name() == "tinyvid-fake"
         with pytest.raises(TransportTimeout, match="stopped answering 'timestamp%'"):
             client.timestamp()
+
+
+def test_a_session_recorded_on_the_emulated_cortex_m4_replays_through_bench():
+    """Recorded with `tinyvid bench --project <resnet8 on qemu-mps2-an386> --windows 2
+    --iterations 1 --log-session ...`: the real firmware's bytes, no board needed."""
+    from pathlib import Path
+
+    from tinyvid.boards import load_board
+    from tinyvid.harness.bench import bench
+
+    log = Path(__file__).parent / "data" / "qemu-an386-resnet8-bench.log"
+    replay = ReplayTransport(log)
+    with DutClient(replay) as client:
+        result = bench(client, windows=2, iterations=1, board=load_board("qemu-mps2-an386"))
+    assert result.model == "ic01" and result.macs == 12_501_632
+    assert result.work_unit == "instructions"
+    assert result.work.median == 104_609_860  # -icount: exact and identical in both windows
+    assert result.latency_us.min == result.latency_us.max
+    assert replay.finished
