@@ -103,3 +103,15 @@ def test_a_plain_board_without_a_model_cannot_be_validated():
     with FakeDutServer(FakeDut(extensions=False)) as server:
         out = run("validate", "--port", server.url)
     assert out.exit_code == 2 and "--model" in out.output
+
+
+def test_a_silent_board_ends_bench_in_a_timeout_error_not_a_hang():
+    import time
+
+    with FakeDutServer(FakeDut(faults={0: "hang"})) as server:
+        start = time.monotonic()
+        out = run("bench", "--port", server.url, "--line-timeout", 0.3)
+        elapsed = time.monotonic() - start
+    assert out.exit_code == 2
+    assert "stopped answering 'tv-info%'" in out.output and "hint:" in out.output
+    assert elapsed < 5

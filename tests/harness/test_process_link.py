@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from tinyvid.errors import TransportClosed, TransportError
+from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.process_link import ProcessTransport
 
@@ -36,3 +36,10 @@ def test_closing_stops_the_process():
     proc = transport.process
     transport.close()
     assert proc.poll() is not None
+
+
+def test_a_process_that_stops_reading_times_out_the_write_instead_of_hanging():
+    transport = ProcessTransport([sys.executable, "-c", "import time; time.sleep(30)"], write_timeout=0.3)
+    with transport:
+        with pytest.raises(TransportTimeout, match="took no input for 0.3 s"):
+            transport.write(bytes(1 << 20))

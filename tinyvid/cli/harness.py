@@ -28,10 +28,12 @@ def _target(port, project):
 @click.option("--warmup", type=click.IntRange(0), default=1, show_default=True, help="Untimed inferences per window.")
 @click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
               help="Seconds to wait for each line of an infer reply.")
+@click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds to wait for each line of any other reply.")
 @click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
               help="Record every byte exchanged with the board to this file (hex dump, replayable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def bench_command(port, project, board, windows, iterations, warmup, timeout, record, as_json):
+def bench_command(port, project, board, windows, iterations, warmup, timeout, line_timeout, record, as_json):
     """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
     estimate of the model on a board."""
     from tinyvid.harness.reporters import bench_text, to_json
@@ -40,7 +42,7 @@ def bench_command(port, project, board, windows, iterations, warmup, timeout, re
     _target(port, project)
     result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
                          warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
-                         record=record)
+                         line_timeout=line_timeout, record=record)
     click.echo(to_json(result) if as_json else bench_text(result))
 
 
@@ -55,11 +57,16 @@ def bench_command(port, project, board, windows, iterations, warmup, timeout, re
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The int8 .tflite for the host reference (default: the project's model).")
 @click.option("--per-input", is_flag=True, help="Also list every input's result.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each line of an inference's reply.")
+@click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds to wait for each line of any other reply.")
 @click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
               help="Record every byte exchanged with the board to this file (hex dump, replayable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def validate_command(ctx, port, project, board, data, samples, model, per_input, record, as_json):
+def validate_command(ctx, port, project, board, data, samples, model, per_input, timeout, line_timeout, record,
+                     as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
     from tinyvid.harness.reporters import to_json, validate_text
@@ -67,7 +74,8 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
 
     _target(port, project)
     result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
-                            model=model, progress=not as_json and sys.stderr.isatty(), record=record)
+                            model=model, progress=not as_json and sys.stderr.isatty(), record=record,
+                            infer_timeout=timeout, line_timeout=line_timeout)
     click.echo(to_json(result) if as_json else validate_text(result, per_sample=per_input))
     if result.error:
         click.secho(f"error: the run stopped early; the {result.count} result(s) above were kept",

@@ -16,12 +16,16 @@ from collections.abc import Sequence
 from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.transport import Clock, Transport
 
+PIPE_CHUNK = 4096  # at most PIPE_BUF-sized writes, so a ready pipe takes them whole
+
 
 class ProcessTransport(Transport):
     """Spawn ``argv`` and use its stdin/stdout as the serial link."""
 
-    def __init__(self, argv: Sequence[str], *, cwd: str | None = None, clock: Clock = time.monotonic):
+    def __init__(self, argv: Sequence[str], *, cwd: str | None = None, write_timeout: float = 30.0,
+                 clock: Clock = time.monotonic):
         super().__init__(clock=clock)
+        self.write_timeout = write_timeout
         self.argv = [str(a) for a in argv]
         self.cwd = cwd
         self.description = f"process {os.path.basename(self.argv[0])}"
@@ -88,8 +92,17 @@ class ProcessTransport(Transport):
         return data
 
     def _write(self, data: bytes) -> None:
+        # A process that stops reading fills the pipe: wait for room, with a deadline.
+        fd = self._proc.stdin.fileno()
+        deadline = self._clock() + self.write_timeout
+        view = memoryview(data)
         try:
-            self._proc.stdin.write(data)
-            self._proc.stdin.flush()
+            while view.nbytes:
+                _, ready, _ = select.select([], [fd], [], max(0.0, deadline - self._clock()))
+                if not ready:
+                    raise TransportTimeout(f"{self.description} took no input for {self.write_timeout:g} s "
+                                           f"({len(data) - view.nbytes} of {len(data)} bytes written)")
+                written = os.write(fd, view[:PIPE_CHUNK])
+                view = view[written:]
         except (BrokenPipeError, OSError, ValueError) as exc:
             raise self._ended() from exc
