@@ -88,3 +88,10 @@ def test_labels_of_a_data_set_that_does_not_fit_the_model_are_not_scored():
     assert result.accuracy is None and result.labelled == 0
     assert "3 classes but the model 4 outputs" in result.notes[0]
     assert result.bit_exact == 3
+
+
+def test_an_out_of_step_reply_mid_run_is_resynchronised_and_the_input_retried():
+    dut = FakeDut(faults={4: "stale"})  # the second input's tv-infer
+    result = validate(client_for(dut), samples(3), reference=FakeDut().reference)
+    assert result.error is None and result.bit_exact == 3
+    assert "input s1 retried" in result.notes[0]

@@ -29,6 +29,10 @@ class BoardReset(ProtocolError):
     """The board printed its boot lines mid-session: it reset and lost its state."""
 
 
+class OutOfStep(ProtocolError):
+    """A reply did not belong to its command; the link has been resynchronised."""
+
+
 @dataclass(frozen=True)
 class BoardInfo:
     """What ``tv-info`` says about the firmware on a board."""
@@ -281,7 +285,7 @@ class DutClient:
             self.resync()
             if not (retry and attempt == 1):
                 break
-        raise ProtocolError(
+        raise OutOfStep(
             f"{self.description} answered '{command}' out of step (no {expect} line; "
             f"got {reply.lines!r}); last exchange: {self.last_lines()}",
             hint="the link was resynchronised; if this repeats, the firmware prints unrequested output",

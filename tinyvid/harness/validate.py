@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinyvid.errors import TinyvidError
-from tinyvid.harness.client import BoardReset, DutClient
+from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
 from tinyvid.harness.inputs import InputFormat, Sample, quantize, to_model_tensor
 
 Reference = Callable[[bytes], bytes]
@@ -172,8 +172,9 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
 
     ``output_quant`` (scale, zero point) recovers raw outputs from a board without
     the ``tv-`` extensions; with the extensions it comes from ``tv-info``. A board
-    that resets is resynchronised and the sample retried once; any other failure
-    ends the run, keeping the results so far and the error message.
+    that resets or answers out of step is resynchronised and the sample retried
+    once; any other failure ends the run, keeping the results so far and the error
+    message.
     """
     from tqdm import tqdm
 
@@ -195,9 +196,14 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
         try:
             try:
                 raw, top1 = _run_sample(client, sample, output_quant)
-            except BoardReset:
-                result.resets += 1
-                client.resync()
+            except (BoardReset, OutOfStep) as exc:
+                # The link is back in step (the client resynchronised); the input
+                # may be lost, so this sample runs once more from the start.
+                if isinstance(exc, BoardReset):
+                    result.resets += 1
+                    client.resync()
+                else:
+                    result.notes.append(f"input {sample.name} retried: {exc.message[:120]}")
                 raw, top1 = _run_sample(client, sample, output_quant)
         except TinyvidError as exc:
             result.error = f"stopped at input {sample.name} ({result.count} of {result.requested} done): {exc.message}"
@@ -206,7 +212,7 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
         label = sample.label
         outputs = len(raw) if raw is not None else (len(expected) if expected is not None else None)
         if label is not None and class_names and outputs is not None and outputs != len(class_names):
-            if not result.notes:
+            if not any("no accuracy is scored" in note for note in result.notes):
                 result.notes.append(f"the data has {len(class_names)} classes but the model {outputs} outputs: "
                                     "its labels are not the model's, so no accuracy is scored")
             label = None
