@@ -93,3 +93,15 @@ def test_vww_is_bit_exact_on_the_emulated_cortex_m4(vww_model, tmp_path):
         timing = bench(session.client, windows=1, iterations=1, board=session.board, sizes=session.sizes)
     assert (result.count, result.bit_exact) == (2, 2)
     assert timing.work_unit == "instructions"
+
+
+def test_the_host_firmware_runs_as_a_process_on_an_exec_port(resnet8_project):
+    from tinyvid.project import load_manifest
+
+    manifest = load_manifest(resnet8_project)
+    if manifest["board"] != "host":
+        pytest.skip("exec: ports run host-board firmware")
+    firmware = resnet8_project / manifest["firmware"]
+    result = validate_board(port=f"exec:{firmware}", data="synthetic", samples=2,
+                            model=manifest["model"]["path"])
+    assert (result.count, result.bit_exact) == (2, 2)

@@ -57,35 +57,27 @@ def read_manifest(project_dir: str | Path) -> dict:
     return load_manifest(project_dir)
 
 
-def _get(obj, *names, default=None):
-    """The first of ``names`` that ``obj`` (a mapping or an object) has."""
-    for name in names:
-        if isinstance(obj, dict) and obj.get(name) is not None:
-            return obj[name]
-        if not isinstance(obj, dict) and getattr(obj, name, None) is not None:
-            return getattr(obj, name)
-    return default
+def _get(mapping: dict, key: str, default=None):
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return default if value is None else value
 
 
 def project_sizes(manifest: dict, build=None) -> dict:
-    """Arena from the manifest; flash and RAM from the build."""
-    sizes = {"arena_bytes": _get(manifest, "arena_bytes", "arena")}
+    """Arena from the manifest; flash and RAM used from the build."""
+    sizes = {"arena_bytes": manifest.get("arena_bytes")}
     if build is not None:
-        sizes["flash_bytes"] = _get(build, "flash_used", "flash_bytes", "flash")
-        sizes["ram_bytes"] = _get(build, "ram_used", "ram_bytes", "ram")
+        sizes["flash_bytes"] = build.flash_used
+        sizes["ram_bytes"] = build.ram_used
     return {k: int(v) for k, v in sizes.items() if v is not None}
 
 
-def project_model(project_dir: Path, manifest: dict) -> Path | None:
-    model = _get(manifest, "model_path", "model")
-    if isinstance(model, dict):
-        model = _get(model, "path")
-    if not model:
+def project_model(manifest: dict) -> Path | None:
+    """The .tflite the project was generated from, if it is still there."""
+    model = manifest.get("model")
+    path = model.get("path") if isinstance(model, dict) else model
+    if not path or not str(path).endswith(".tflite") or not Path(path).is_file():
         return None
-    path = Path(model)
-    if not path.is_absolute():
-        path = Path(project_dir) / path
-    return path if path.is_file() else None
+    return Path(path)
 
 
 def ensure_built(project_dir: Path):
@@ -145,13 +137,12 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
     manifest = read_manifest(project_dir)
     build = ensure_built(project_dir)
     if board_obj is None:
-        name = _get(manifest, "board")
-        board_obj = load_board(name if isinstance(name, str) else _get(name, "name"))
+        board_obj = load_board(manifest["board"])
     with launch_board(project_dir) as running:
         transport = _logged(open_transport(running.url, board=board_obj), record)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
             yield BoardSession(client, board_obj, manifest, project_sizes(manifest, build),
-                               project_model(project_dir, manifest), running)
+                               project_model(manifest), running)
 
 
 def bench_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
