@@ -105,3 +105,33 @@ def test_the_host_firmware_runs_as_a_process_on_an_exec_port(resnet8_project):
     result = validate_board(port=f"exec:{firmware}", data="synthetic", samples=2,
                             model=manifest["model"]["path"])
     assert (result.count, result.bit_exact) == (2, 2)
+
+
+def test_regress_on_the_host_board_names_a_tightened_budget_and_exits_1(resnet8_model, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f"""
+version = 1
+baseline = "baseline.json"
+work_dir = "work"
+[[case]]
+name = "resnet8-host"
+model = "{resnet8_model}"
+board = "host"
+windows = 1
+iterations = 1
+samples = 2
+[case.budget]
+bit_exact = 1.0
+arena_bytes = 1000
+""")
+    junit = tmp_path / "junit.xml"
+    out = CliRunner().invoke(main, ["regress", str(suite), "--junit", str(junit)])
+    assert out.exit_code == 1, out.output
+    import re
+
+    # e.g. "REGRESSION arena_bytes 49152 vs budget <= 1000: +48152 (+4815.2%)"
+    assert re.search(r"REGRESSION arena_bytes \d+ vs budget <= 1000: \+\d+ \(\+[\d.]+%\)", out.output)
+    failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
+    assert "arena_bytes" in failure.get("message")
