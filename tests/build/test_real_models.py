@@ -77,3 +77,38 @@ def test_board_outputs_match_tflite_micro(tmp_path, model, board):
                 last = dut.reply(timeout=60)
             reply = dut.command("infer 1 0", timeout=60)
             assert reply[-2] == _results(project.manifest, _reference(model, pixels))
+
+
+@pytest.fixture(scope="module")
+def default_model(tmp_path_factory):
+    """tinyvid's default architecture (tiny_cnn) for the built-in synthetic frames,
+    int8-quantized: the graph the demo trains (its weights here are untrained)."""
+    from tinyvid import _tf
+    from tinyvid.compress.quantize import representative_frames, to_int8_tflite
+    from tinyvid.data import load_dataset
+    from tinyvid.train.architectures import DEFAULT_ARCH, build_model
+
+    _tf.set_seed(0)
+    dataset = load_dataset("synthetic", seed=0)
+    model = build_model(DEFAULT_ARCH, (*dataset.image_size, dataset.channels), len(dataset.class_names))
+    path = tmp_path_factory.mktemp("default") / "default_int8.tflite"
+    path.write_bytes(to_int8_tflite(model, representative_frames(dataset.train.x)))
+    return path
+
+
+@pytest.mark.emulated
+@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386"])
+def test_default_architecture_matches_tflite_micro(tmp_path, default_model, board):
+    project = generate_project(default_model, board, tmp_path / "p")
+    assert project.conversion == "uint8"  # input scale 1/255, zero point -128
+    assert build_project(project.path).warnings == ()
+    size = project.manifest["input"]["file_bytes"]
+    rng = np.random.default_rng(11)
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        for _ in range(INPUTS):
+            pixels = rng.integers(0, 256, size, dtype=np.uint8)
+            expected = _reference(default_model, pixels)
+            dut.tv_load(pixels.tobytes(), timeout=60)
+            assert dut.command("tv-infer", timeout=60)[1] == f"m-tv-output-[{expected.astype(np.uint8).tobytes().hex()}]"
+            assert dut.command("infer 1 0", timeout=60)[-2] == _results(project.manifest, expected)
