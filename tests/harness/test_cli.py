@@ -115,3 +115,11 @@ def test_a_silent_board_ends_bench_in_a_timeout_error_not_a_hang():
     assert out.exit_code == 2
     assert "stopped answering 'tv-info%'" in out.output and "hint:" in out.output
     assert elapsed < 5
+
+
+def test_a_project_and_a_different_board_are_refused(tmp_path):
+    import json as _json
+
+    (tmp_path / "tinyvid-project.json").write_text(_json.dumps({"manifest_version": 1, "board": "host"}))
+    out = run("bench", "--project", tmp_path, "--board", "qemu-mps2-an386")
+    assert out.exit_code == 2 and "is a project for host, not qemu-mps2-an386" in out.output

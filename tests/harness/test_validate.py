@@ -95,3 +95,15 @@ def test_an_out_of_step_reply_mid_run_is_resynchronised_and_the_input_retried():
     result = validate(client_for(dut), samples(3), reference=FakeDut().reference)
     assert result.error is None and result.bit_exact == 3
     assert "input s1 retried" in result.notes[0]
+
+
+def test_a_float32_board_is_fed_quantized_inputs_like_the_firmware():
+    dut = FakeDut(conversion="float32", input_scale=0.5, input_zero_point=0)
+    rng = np.random.default_rng(3)
+    inputs = [Sample(str(i), (rng.integers(-8, 8, 16) + 0.5).astype("<f4").tobytes()) for i in range(3)]
+    result = validate(client_for(dut), inputs, reference=FakeDut(conversion="float32", input_scale=0.5,
+                                                                 input_zero_point=0).reference)
+    assert result.bit_exact == 3
+    # x.5 / 0.5 is a whole number: no rounding ties, the tensor is exactly 2x
+    tensor = dut.model_input(inputs[0].data).reshape(-1)
+    assert tensor.tolist() == (2 * np.frombuffer(inputs[0].data, "<f4")).astype(int).tolist()

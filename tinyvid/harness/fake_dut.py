@@ -77,15 +77,12 @@ class FakeDut:
 
     # -- the model side ---------------------------------------------------------
     def model_input(self, data: bytes) -> np.ndarray:
-        """The int8 tensor the model sees for input bytes in the board's format."""
-        if self.conversion == "uint8":
-            x = np.frombuffer(data, np.uint8).astype(np.int16) - 128
-        elif self.conversion == "float32":
-            f = np.frombuffer(data, "<f4")
-            x = np.round(f / self.input_scale) + self.input_zero_point
-        else:
-            x = np.frombuffer(data, np.int8)
-        return np.clip(x, -128, 127).astype(np.int8).reshape(self.input_shape)
+        """The int8 tensor the model sees for input bytes in the board's format
+        (the whole buffer; a shorter load leaves the rest as it was)."""
+        from tinyvid.harness.inputs import InputFormat, to_model_tensor
+
+        fmt = InputFormat(self.input_shape, self.conversion, self.input_scale, self.input_zero_point)
+        return to_model_tensor(bytes(data), fmt)
 
     def reference(self, data: bytes) -> bytes:
         """What the board outputs for ``data`` (for tests)."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinyvid.errors import TransportError
+from tinyvid.errors import ProjectError, TransportError
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.transport import Transport
 
@@ -135,9 +135,12 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
 
     project_dir = Path(project)
     manifest = read_manifest(project_dir)
-    build = ensure_built(project_dir)
     if board_obj is None:
         board_obj = load_board(manifest["board"])
+    elif board_obj.name != manifest["board"]:
+        raise ProjectError(f"{project_dir} is a project for {manifest['board']}, not {board_obj.name}",
+                           hint=f"leave out --board, or generate a project for {board_obj.name}")
+    build = ensure_built(project_dir)
     with launch_board(project_dir) as running:
         transport = _logged(open_transport(running.url, board=board_obj), record)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
