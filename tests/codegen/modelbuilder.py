@@ -261,3 +261,36 @@ def unary_model(rng, opcode, shape, *, out_scale=None, out_zp=None, options_type
     x = _act_tensor(rng, shape)
     y = _act_tensor(rng, shape, scale=out_scale, zp=out_zp)
     return build([x, y], [Op(opcode, [0], [1], options_type, options or {})], [0], [1])
+
+
+def mean_model(rng, shape, axes, keep_dims, same_quantization=False) -> bytes:
+    x = _act_tensor(rng, shape)
+    rank = len(shape)
+    red = {a % rank for a in axes}
+    out_shape = [1 if d in red else shape[d] for d in range(rank)] if keep_dims else [shape[d] for d in range(rank) if d not in red]
+    y = T(tuple(out_shape), "int8", x.scale, x.zero_point) if same_quantization else _act_tensor(rng, out_shape)
+    ax = T((len(axes),), "int32", data=np.array(axes, np.int32))
+    return build([x, ax, y], [Op("MEAN", [0, 1], [2], "ReducerOptions", dict(KeepDims=keep_dims))], [0], [2])
+
+
+def pad_model(rng, shape, pads, value=None) -> bytes:
+    x = _act_tensor(rng, shape)
+    out_shape = [d + a + b for d, (a, b) in zip(shape, pads)]
+    y = T(tuple(out_shape), "int8", x.scale, x.zero_point)
+    p = T((len(shape), 2), "int32", data=np.array(pads, np.int32))
+    tensors, inputs, opcode = [x, p, y], [0, 1], "PAD"
+    if value is not None:
+        tensors.append(T((1,), "int8", x.scale, x.zero_point, data=np.array([value], np.int8)))
+        inputs.append(3)
+        opcode = "PADV2"
+    return build(tensors, [Op(opcode, inputs, [2])], [0], [2])
+
+
+def concat_model(rng, shapes, axis) -> bytes:
+    scale, zp = float(rng.uniform(0.01, 0.2)), int(rng.integers(-128, 128))
+    xs = [T(tuple(s), "int8", scale, zp) for s in shapes]
+    out = list(shapes[0])
+    out[axis] = sum(s[axis] for s in shapes)
+    y = T(tuple(out), "int8", scale, zp)
+    n = len(xs)
+    return build(xs + [y], [Op("CONCATENATION", list(range(n)), [n], "ConcatenationOptions", dict(Axis=axis))], list(range(n)), [n])

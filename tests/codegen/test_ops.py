@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from tinyvid.codegen.verify import verify
 
-from .modelbuilder import binary_model, conv_model, fc_model, pool_model, softmax_model
+from .modelbuilder import (binary_model, concat_model, conv_model, fc_model, mean_model, pad_model, pool_model,
+                           softmax_model, unary_model)
 
 PROPERTY = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
@@ -93,3 +94,59 @@ def test_binary_elementwise_matches_tflm(seed, opcode, shapes, act, const_second
 def test_softmax_matches_tflm(seed, shape, beta):
     rng = np.random.default_rng(seed)
     assert_bit_exact(softmax_model(rng, shape, beta), samples=20)
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), opcode=st.sampled_from(["QUANTIZE", "RELU", "RELU6", "LEAKY_RELU"]),
+       shape=st.sampled_from([(1, 5), (1, 3, 3, 4), (17,)]), alpha=st.sampled_from([0.1, 0.2, 0.3]))
+def test_rescaling_activations_match_tflm(seed, opcode, shape, alpha):
+    rng = np.random.default_rng(seed)
+    kwargs = {}
+    if opcode == "LEAKY_RELU":
+        kwargs = dict(options_type="LeakyReluOptions", options=dict(Alpha=alpha))
+    if opcode == "RELU6":  # TFLM's RELU6 keeps the input quantization
+        x_model = unary_model(rng, opcode, shape, **kwargs)
+        from tinyvid.model.reader import load_graph
+
+        q = load_graph(x_model).tensors[0].quantization
+        rng = np.random.default_rng(seed)
+        x_model = unary_model(rng, opcode, shape, out_scale=q.scale, out_zp=q.zero_point)
+        assert_bit_exact(x_model)
+        return
+    assert_bit_exact(unary_model(rng, opcode, shape, **kwargs))
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), opcode=st.sampled_from(["LOGISTIC", "TANH"]), shape=st.sampled_from([(1, 1), (1, 8), (2, 3, 5)]))
+def test_logistic_and_tanh_match_tflm(seed, opcode, shape):
+    rng = np.random.default_rng(seed)
+    scale, zp = (1 / 256, -128) if opcode == "LOGISTIC" else (1 / 128, 0)
+    assert_bit_exact(unary_model(rng, opcode, shape, out_scale=scale, out_zp=zp), samples=20)
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), case=st.sampled_from([((1, 4, 5, 3), [1, 2], True), ((1, 4, 5, 3), [1, 2], False),
+                                                        ((2, 3, 4), [-1], False), ((1, 6, 2), [0, 1], True), ((3, 4), [0], False)]),
+       same=st.booleans())
+def test_mean_matches_tflm(seed, case, same):
+    rng = np.random.default_rng(seed)
+    shape, axes, keep = case
+    assert_bit_exact(mean_model(rng, shape, axes, keep, same_quantization=same))
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), case=st.sampled_from([((1, 4, 4, 3), [[0, 0], [1, 1], [2, 0], [0, 0]]),
+                                                        ((1, 3, 5, 2), [[0, 0], [0, 1], [1, 0], [0, 1]]), ((4, 3), [[1, 2], [0, 3]])]),
+       value=st.one_of(st.none(), st.integers(-128, 127)))
+def test_pad_matches_tflm(seed, case, value):
+    rng = np.random.default_rng(seed)
+    assert_bit_exact(pad_model(rng, *case, value=value))
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), case=st.sampled_from([([(1, 2, 2, 3), (1, 2, 2, 5)], 3), ([(1, 2, 3), (1, 4, 3), (1, 1, 3)], 1),
+                                                        ([(2, 3), (2, 3)], 0), ([(1, 2, 2, 3), (1, 2, 2, 1)], -1)]))
+def test_concatenation_matches_tflm(seed, case):
+    rng = np.random.default_rng(seed)
+    shapes, axis = case
+    assert_bit_exact(concat_model(rng, shapes, axis))

@@ -34,6 +34,8 @@ def initializer(value) -> str:
         return "{" + ", ".join(f".{k} = {initializer(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "{" + ", ".join(initializer(v) for v in value) + "}"
+    if isinstance(value, float):
+        return float_literal(value)
     return int_literal(value)
 
 

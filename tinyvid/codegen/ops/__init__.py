@@ -20,6 +20,13 @@ _MODULES = (
     "mul",
     "softmax",
     "reshape",
+    "quantize",
+    "relu",
+    "leaky_relu",
+    "logistic",
+    "pad",
+    "concatenation",
+    "mean",
 )
 
 
