@@ -190,3 +190,20 @@ def test_a_board_printing_endless_garbage_is_stopped_with_a_baud_rate_hint():
         with pytest.raises(ProtocolError, match="not in the protocol") as err:
             c.command("name")
     assert "baud rate" in err.value.hint
+
+
+@pytest.mark.parametrize("words, message", [
+    (("db",), "Command 'db' requires a subcommand"),
+    (("db", "load"), "Command 'db load' requires the # of bytes"),
+    (("db", "load", "0"), "Command 'db load' must be >0 bytes"),
+    (("db", "load", "99"), "Command 'db load' of 99 bytes exceeds the input buffer of 16 bytes"),
+    (("db", "0a"), "Command 'db' needs a 'db load <N>' first"),
+    (("results",), "No inference has run"),
+    (("tv-load", "x"), "tv-load must be >0 bytes"),
+    (("frobnicate",), "Unknown command: frobnicate"),
+])
+def test_the_fake_board_refuses_like_the_firmware_and_the_client_reports_it(words, message):
+    c = client_for(FakeDut())
+    with pytest.raises(ProtocolError) as err:
+        c.call(*words, expect="load-done")
+    assert f"refused '{' '.join(words)}%': {message}" in str(err.value)

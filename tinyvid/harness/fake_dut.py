@@ -74,6 +74,7 @@ class FakeDut:
         self._raw_remaining = 0
         self._output = np.zeros(self.output_bytes, np.int8)
         self._perf = (0, 0)
+        self._inferred = False
 
     # -- the model side ---------------------------------------------------------
     def model_input(self, data: bytes) -> np.ndarray:
@@ -90,6 +91,7 @@ class FakeDut:
 
     def _infer_once(self) -> None:
         self._output = np.frombuffer(self.reference(bytes(self._buffer)), np.int8)
+        self._inferred = True
         self._now_us += self.us_per_inference
 
     def _dequantized(self) -> str:
@@ -169,6 +171,8 @@ class FakeDut:
         if cmd == "infer":
             return self._infer(args)
         if cmd == "results":
+            if not self._inferred:
+                return ["e-[No inference has run]"]
             return [f"m-results-[{self._dequantized()}]"]
         if self.extensions and cmd.startswith("tv-"):
             return self._tv(cmd, args)
@@ -180,19 +184,23 @@ class FakeDut:
         if args[0] == "load":
             if len(args) < 2:
                 return ["e-[Command 'db load' requires the # of bytes]"]
-            n = int(args[1])
+            n = int(args[1]) if args[1].isdigit() else 0
             if n <= 0:
                 return ["e-[Command 'db load' must be >0 bytes]"]
             if n > self.input_bytes:
-                return [f"e-[db load {n} bytes exceed the input buffer of {self.input_bytes} bytes]"]
+                return [f"e-[Command 'db load' of {n} bytes exceeds the input buffer of {self.input_bytes} bytes]"]
             self._expected, self._loaded = n, 0
             return [f"m-[Expecting {n} bytes]"]
         if args[0] == "print":
             data = bytes(self._buffer[:self._expected or self.input_bytes])
             return ["m-buffer-" + "-".join(f"{b:02x}" for b in data[i:i + 8]) for i in range(0, len(data), 8)]
         digits = args[0]
+        if not self._expected:
+            return ["e-[Command 'db' needs a 'db load <N>' first]"]
         if len(digits) % 2:
             return ["e-[Insufficent number of hex digits]"]
+        if self._loaded + len(digits) // 2 > self._expected:
+            return [f"e-[Command 'db' sends more than the {self._expected} bytes expected]"]
         for j in range(0, len(digits), 2):
             pair = digits[j:j + 2]
             try:
@@ -207,8 +215,9 @@ class FakeDut:
         return []
 
     def _infer(self, args: list[str]) -> list[str]:
+        # Without arguments: 1 timed inference after 10 warm-up ones (reference firmware).
         n = int(args[0]) if args else 1
-        w = int(args[1]) if len(args) > 1 else 0
+        w = int(args[1]) if len(args) > 1 else (0 if args else 10)
         if n <= 0:
             return ["e-[Inference iterations must be >0]"]
         if w < 0:
@@ -235,9 +244,9 @@ class FakeDut:
             }
             return [f"m-tv-{key}-[{value}]" for key, value in info.items()]
         if cmd == "tv-load":
-            n = int(args[0]) if args else 0
+            n = int(args[0]) if args and args[0].isdigit() else 0
             if n <= 0:
-                return ["e-[tv-load needs a byte count >0]"]
+                return ["e-[tv-load must be >0 bytes]"]
             if n > self.input_bytes:
                 return [f"e-[tv-load {n} bytes exceed the input buffer of {self.input_bytes} bytes]"]
             self._expected, self._loaded, self._raw_remaining = n, 0, n
@@ -246,6 +255,8 @@ class FakeDut:
             self._infer_once()
             return [f"m-tv-ticks-[{self.ticks_per_inference}]", f"m-tv-output-[{self._output.tobytes().hex()}]"]
         if cmd == "tv-output":
+            if not self._inferred:
+                return ["e-[No inference has run]"]
             return [f"m-tv-output-[{self._output.tobytes().hex()}]"]
         if cmd == "tv-perf":
             ticks, n = self._perf
