@@ -64,8 +64,10 @@ class DemoResult:
             "macs_per_unit": bench.macs_per_unit,
             "peak_macs_per_cycle": bench.peak_macs_per_cycle,
             "arena_bytes": bench.arena_bytes,
-            "flash_bytes": self.build.flash_bytes,
-            "ram_bytes": self.build.ram_bytes,
+            "flash_bytes": self.build.flash_used,
+            "board_flash_bytes": self.build.flash_bytes,
+            "ram_bytes": self.build.ram_used,
+            "board_ram_bytes": self.build.ram_bytes,
             "energy_uj_estimate": bench.energy_uj,
             "energy_basis": bench.energy_basis,
             "seconds": self.seconds,
@@ -168,8 +170,8 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  efficiency   {summary['macs_per_unit']:.3f} MACs per {per}"
                      + (f" (core peak {peak} MACs per cycle)" if peak else ""))
     lines += [
-        f"  memory       arena {summary['arena_bytes']:,} bytes; firmware flash {summary['flash_bytes']:,} bytes,"
-        f" RAM {summary['ram_bytes']:,} bytes",
+        f"  memory       arena {summary['arena_bytes']:,} bytes; firmware flash {summary['flash_bytes']:,}"
+        f" of {summary['board_flash_bytes']:,} bytes, RAM {summary['ram_bytes']:,} of {summary['board_ram_bytes']:,} bytes",
     ]
     if summary["energy_uj_estimate"] is not None:
         lines.append(f"  energy       {summary['energy_uj_estimate']:.1f} uJ per inference (estimate: {summary['energy_basis']})")
