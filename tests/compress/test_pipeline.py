@@ -70,3 +70,21 @@ def test_a_source_name_is_loaded_at_the_model_input_size(small_model):
 def test_a_missing_model_file_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         compress(tmp_path / "nope.keras", "synthetic", out_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_distillation_from_a_teacher_file_fine_tunes_the_pruned_student(small_model_path, small_data, tmp_path):
+    report = compress(small_model_path, small_data, structured=0.5, teacher=small_model_path, epochs=1, out_dir=tmp_path,
+                      progress=False, calibration_frames=32, tflm_frames=2)
+    assert "distillation" in report.stage("structured").note
+    assert report.options["teacher"] == str(small_model_path)
+    assert report.stage("structured").agreement_with_float > 0.6
+
+
+def test_a_teacher_of_another_input_shape_is_a_model_error(small_model):
+    from tinyvid.compress.distill import make_distiller
+    from tinyvid.train import build_model
+
+    teacher = build_model("tiny_cnn", (32, 32, 1), 3)
+    with pytest.raises(ModelError, match="teacher takes frames"):
+        make_distiller(small_model, teacher)

@@ -35,7 +35,13 @@ def _residual():
     return build_model("resnet8", (16, 16, 3), 3, filters=8)
 
 
-@pytest.mark.parametrize("build", [_sequential_with_every_layer, _residual])
+def _mobilenet():
+    from tinyvid.train import build_model
+
+    return build_model("mobilenet_v1", (32, 32, 3), 2, alpha=0.25, depth=3)
+
+
+@pytest.mark.parametrize("build", [_sequential_with_every_layer, _residual, _mobilenet])
 def test_pruning_no_channels_rebuilds_an_identical_model(build):
     model = build()
     _randomise_batchnorm(model)
@@ -120,3 +126,13 @@ def test_concatenated_channels_are_left_alone():
     by_name = {c.name: c for c in changes}
     assert by_name["a"].out_channels == (4, 4)
     assert by_name["d"].out_channels == (6, 3)
+
+
+def test_depthwise_channels_follow_the_pointwise_convolution_before_them():
+    model = _mobilenet()
+    _randomise_batchnorm(model)
+    smaller, changes = shrink(model, 0.5)
+    by_name = {c.name: c for c in changes}
+    assert by_name["dw1"].in_channels == (8, 4) and by_name["dw1"].out_channels == (8, 4)
+    assert by_name["pw1"].in_channels == (8, 4)
+    smaller.predict(np.zeros((1, 32, 32, 3), np.float32), verbose=0)

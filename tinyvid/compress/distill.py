@@ -64,6 +64,11 @@ def make_distiller(student, teacher, *, alpha: float = DEFAULT_ALPHA, temperatur
         raise ModelError(f"distillation alpha {alpha} is outside [0, 1]", "alpha weighs the label loss against the teacher loss")
     if temperature <= 0:
         raise ModelError(f"distillation temperature {temperature} must be positive", "use a temperature such as 4")
+    if tuple(student.inputs[0].shape[1:]) != tuple(teacher.inputs[0].shape[1:]):
+        raise ModelError(
+            f"teacher takes frames of shape {tuple(teacher.inputs[0].shape[1:])}, the student {tuple(student.inputs[0].shape[1:])}",
+            "train the teacher at the student's input size and channels",
+        )
     if student.outputs[0].shape[-1] != teacher.outputs[0].shape[-1]:
         raise ModelError(
             f"teacher has {teacher.outputs[0].shape[-1]} outputs, student {student.outputs[0].shape[-1]}",
