@@ -144,7 +144,8 @@ static int parse_uint(const char *s, uint64_t limit, uint64_t *out)
 
 static uint64_t ticks_to_us(uint64_t ticks)
 {
-    return (ticks / TV_TIMER_HZ) * 1000000u + ((ticks % TV_TIMER_HZ) * 1000000u) / TV_TIMER_HZ;
+    uint64_t hz = plat_timer_hz();
+    return (ticks / hz) * 1000000u + ((ticks % hz) * 1000000u) / hz;
 }
 
 static void put_lap(uint64_t ticks)
@@ -428,7 +429,7 @@ static void cmd_tv_info(void)
     put_u64((uint64_t)TV_MACS);
     put_str("]\r\nm-tv-timer-[" TV_TIMER_NAME "]\r\n");
     put_str("m-tv-timer-hz-[");
-    put_u64(TV_TIMER_HZ);
+    put_u64(plat_timer_hz());
     put_str("]\r\n");
 }
 
@@ -494,7 +495,7 @@ static void cmd_tv_perf(void)
     put_str(",n=");
     put_u64(perf_n);
     put_str(",hz=");
-    put_u64(TV_TIMER_HZ);
+    put_u64(plat_timer_hz());
     put_str("]\r\n");
 }
 

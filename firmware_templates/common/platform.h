@@ -18,8 +18,11 @@ int plat_getc(uint64_t timeout_us);
 void plat_putc(char c);
 /* Pushes out buffered output (called at the end of every reply). */
 void plat_flush(void);
-/* The timer: monotonic, 64-bit, TV_TIMER_HZ ticks per second. */
+/* The timer: monotonic, 64-bit, plat_timer_hz() ticks per second. */
 uint64_t plat_ticks(void);
+/* Ticks per second of the timer: TV_TIMER_HZ, or on a real board the core clock
+ * the firmware reached at start-up (its reset clock if the PLL did not start). */
+uint64_t plat_timer_hz(void);
 /* Called right before a timed region: on emulated boards it restarts SysTick so
  * that its edges are in a fixed phase with the instructions that follow (the tick
  * count of a region is then exactly reproducible); elsewhere it does nothing.

@@ -5,6 +5,7 @@
 
 #include "platform.h"
 #include "tv_config.h"
+#include "clock.h"
 #include "uart.h"
 
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
@@ -94,13 +95,26 @@ void plat_timer_sync(void)
 {%- endif %}
 }
 
+static uint32_t core_hz = {{ board.clock_hz }}u;
+
+uint64_t plat_timer_hz(void)
+{
+{%- if board.timer.kind == "dwt" %}
+    return core_hz; /* DWT counts core cycles */
+{%- else %}
+    return TV_TIMER_HZ;
+{%- endif %}
+}
+
 void plat_init(void)
 {
+    uint32_t uart_hz = 0;
+    core_hz = clock_init(&uart_hz);
     timer_init();
     SYST_RVR = SYSTICK_PERIOD - 1u;
     SYST_CVR = 0u;
     SYST_CSR = 7u; /* processor clock, interrupt, enable */
-    uart_init();
+    uart_init(uart_hz);
 }
 
 int plat_getc(uint64_t timeout_us)
@@ -111,7 +125,8 @@ int plat_getc(uint64_t timeout_us)
         return uart_read();
     }
     uint64_t start = plat_ticks();
-    uint64_t limit = timeout_us * (TV_TIMER_HZ / 1000000u) + (timeout_us * (TV_TIMER_HZ % 1000000u)) / 1000000u;
+    uint64_t hz = plat_timer_hz();
+    uint64_t limit = timeout_us * (hz / 1000000u) + (timeout_us * (hz % 1000000u)) / 1000000u;
     while (!uart_rx_ready()) {
         if (plat_ticks() - start > limit) {
             return PLAT_TIMEOUT;

@@ -3,7 +3,6 @@
 
 #define REG(offset) (*(volatile uint32_t *)({{ board.serial.base | hex32 }}u + (offset)))
 #define BAUD {{ board.serial.baud }}u
-#define UART_CLOCK_HZ {{ board.serial.clock_hz }}u
 {%- if board.serial.driver == "cmsdk-uart" %}
 
 /* Arm CMSDK APB UART: DATA +0x00, STATE +0x04 (bit 0 TX full, bit 1 RX full),
@@ -13,9 +12,9 @@
 #define CTRL REG(0x08u)
 #define BAUDDIV REG(0x10u)
 
-void uart_init(void)
+void uart_init(uint32_t uart_clock_hz)
 {
-    BAUDDIV = UART_CLOCK_HZ / BAUD;
+    BAUDDIV = uart_clock_hz / BAUD;
     CTRL = 0x3u;
 }
 
@@ -62,7 +61,7 @@ void uart_write(uint8_t byte)
 #define RX_DATA REG(0x24u)
 #define TX_DATA REG(0x28u)
 #define CR1_ENABLE ((1u << 0) | (1u << 2) | (1u << 3))
-#define BRR_VALUE (uint32_t)((256ull * UART_CLOCK_HZ + BAUD / 2u) / BAUD)
+#define BRR_VALUE(f) (uint32_t)((256ull * (f) + BAUD / 2u) / BAUD)
 {%- else %}
 
 /* USART (F4): SR +0x00 (RXNE bit 5, TXE bit 7), DR +0x04, BRR +0x08 (f / baud at
@@ -73,7 +72,7 @@ void uart_write(uint8_t byte)
 #define BRR REG(0x08u)
 #define CR1 REG(0x0Cu)
 #define CR1_ENABLE ((1u << 13) | (1u << 3) | (1u << 2))
-#define BRR_VALUE ((UART_CLOCK_HZ + BAUD / 2u) / BAUD)
+#define BRR_VALUE(f) (((f) + BAUD / 2u) / BAUD)
 {%- endif %}
 
 static void pin_alternate(uint32_t port, uint32_t pin, uint32_t af)
@@ -83,7 +82,7 @@ static void pin_alternate(uint32_t port, uint32_t pin, uint32_t af)
     GPIO(port, afr) = (GPIO(port, afr) & ~(0xFu << (4u * (pin % 8u)))) | (af << (4u * (pin % 8u)));
 }
 
-void uart_init(void)
+void uart_init(uint32_t uart_clock_hz)
 {
 {%- if board.family == "stm32l4" and (tx_port == 6 or rx_port == 6) %}
     RCC(0x58u) |= 1u << 28; /* PWR clock */
@@ -95,7 +94,7 @@ void uart_init(void)
     (void)RCC({{ board.serial.rcc_enable_offset | hex32 }}u); /* let the clock settle */
     pin_alternate({{ tx_port }}u, {{ tx_num }}u, {{ board.serial.alternate_function }}u); /* {{ board.serial.tx_pin }} TX */
     pin_alternate({{ rx_port }}u, {{ rx_num }}u, {{ board.serial.alternate_function }}u); /* {{ board.serial.rx_pin }} RX */
-    BRR = BRR_VALUE;
+    BRR = BRR_VALUE(uart_clock_hz);
     CR1 = CR1_ENABLE;
 }
 

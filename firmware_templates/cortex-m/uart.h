@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-void uart_init(void);
+/* uart_clock_hz: the clock of the UART, for its baud-rate divider. */
+void uart_init(uint32_t uart_clock_hz);
 int uart_rx_ready(void);
 uint8_t uart_read(void);
 void uart_write(uint8_t byte);

@@ -70,6 +70,8 @@ uint64_t plat_ticks(void)
 
 void plat_timer_sync(void) {}
 
+uint64_t plat_timer_hz(void) { return 1000000000u; }
+
 void plat_exit(int code)
 {
     plat_flush();

@@ -41,7 +41,7 @@ def test_emulated_boards_count_instructions_with_a_stated_ratio(name):
 def test_real_boards_are_compiled_only_with_a_flash_tool_and_usb_ids(name):
     board = load_board(name)
     assert not board.runs_here and board.availability == "compiled only"
-    assert board.timer.kind == "dwt"
+    assert board.timer.kind == "dwt" and board.timer.hz == board.clock_hz
     assert board.launch.command and "{elf}" in " ".join(board.launch.command)
     assert board.serial.usb_ids and board.power and board.compute
 

@@ -115,3 +115,22 @@ def test_the_template_environment_is_strict():
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ missing }}").render()
     assert env.from_string('{{ "a\\"b" | c_string }} {{ 4096 | hex32 }}').render() == '"a\\"b" 0x00001000'
+
+
+@pytest.mark.parametrize(
+    ("board", "expected"),
+    [
+        ("nucleo-l4r5zi", ["(30u << 8)", "PWR_CR5 &= ~(1u << 8)", "#define LATENCY 5u", "return 120000000u;"]),
+        ("nucleo-f446re", ["(168u << 6)", "#define LATENCY 5u", "#define UART_DIV 4u", "return 168000000u;"]),
+    ],
+)
+def test_real_stm32_boards_start_the_pll_with_bounded_waits(tmp_path, board, expected):
+    clock = (generate_project(TINY_MODEL, board, tmp_path / "p").path / "clock.c").read_text()
+    for text in expected:
+        assert text in clock
+    assert "WAIT_LIMIT" in clock and "return RESET_HZ;" in clock
+
+
+def test_emulated_boards_keep_the_machines_fixed_clock(tmp_path):
+    clock = (generate_project(TINY_MODEL, "qemu-netduinoplus2", tmp_path / "p").path / "clock.c").read_text()
+    assert "PLL" not in clock and "return 168000000u;" in clock

@@ -194,6 +194,38 @@ def _build(path: Path, data: dict[str, Any]) -> Board:
     )
 
 
+# family -> (reset clock, PLL step, lowest and highest PLL clock) of the clock
+# set-up in firmware_templates/cortex-m/clock.c (the PLL's VCO limits).
+_STM32_CLOCKS = {
+    "stm32l4": (4_000_000, 4_000_000, 32_000_000, 120_000_000),
+    "stm32f4": (16_000_000, 2_000_000, 50_000_000, 168_000_000),
+}
+
+
+def _uart_clock(family: str, clock_hz: int, rcc_enable_offset: int) -> int:
+    """The UART's clock at a core clock, as clock.c sets the bus prescalers."""
+    if family == "stm32l4":
+        return clock_hz  # LPUART1 on PCLK1 = SYSCLK
+    apb1 = 1 if clock_hz <= 45_000_000 else (2 if clock_hz <= 90_000_000 else 4)
+    apb2 = 1 if clock_hz <= 90_000_000 else 2
+    return clock_hz // (apb1 if rcc_enable_offset == 0x40 else apb2)
+
+
+def _validate_stm32_clock(path: Path, data: dict[str, Any]) -> None:
+    reset_hz, step, lowest, highest = _STM32_CLOCKS[data["family"]]
+    clock = data["clock_hz"]
+    if clock != reset_hz and (clock % step or not lowest <= clock <= highest):
+        raise _fail(path, "clock_hz", f"{clock} cannot be set up for family {data['family']}",
+                    f"use the reset clock {reset_hz} or a multiple of {step} Hz from {lowest} to {highest} Hz")
+    serial = data["serial"]
+    expected = reset_hz if clock == reset_hz else _uart_clock(data["family"], clock, serial["rcc_enable_offset"])
+    if serial["clock_hz"] != expected:
+        raise _fail(path, "serial.clock_hz", f"is {serial['clock_hz']}, but the UART runs at {expected} Hz "
+                    f"with the core at {clock} Hz", f"set serial.clock_hz = {expected}")
+    if data["timer"]["kind"] == "dwt" and data["timer"]["hz"] != clock:
+        raise _fail(path, "timer.hz", "of the DWT cycle counter must equal clock_hz", f"set timer.hz = {clock}")
+
+
 def _one_of(path: Path, key: str, value: str, valid) -> None:
     if value not in valid:
         raise _fail(path, key, f"is '{value}'", f"use one of: {', '.join(sorted(valid))}")
@@ -257,6 +289,8 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
             raise _fail(path, "serial.alternate_function", "must be 0..15", "see the chip's datasheet")
         if not 0 <= serial["rcc_enable_bit"] <= 31:
             raise _fail(path, "serial.rcc_enable_bit", "must be 0..31", "see the chip's reference manual")
+    if data["family"] in _STM32_CLOCKS and launch["method"] != "qemu":
+        _validate_stm32_clock(path, data)
     timer = data["timer"]
     _one_of(path, "timer.kind", timer["kind"], _TIMERS)
     if timer["hz"] <= 0:
