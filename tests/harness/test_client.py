@@ -16,7 +16,7 @@ def test_standard_commands_are_parsed():
     dut = FakeDut(name="dut-a", model_id="vww01", board="an386")
     c = client_for(dut)
     assert c.name() == "dut-a"
-    assert c.profile() == ("tinyvid-an386", "vww01")
+    assert c.profile() == ("ulp-mlperf", "vww01")
     assert c.model_id() == "vww01"
     first, second = c.timestamp(), c.timestamp()
     assert second > first
@@ -115,7 +115,7 @@ def test_an_out_of_step_reply_is_resynchronised_and_an_idempotent_command_retrie
     dut = FakeDut(faults={1: "stale"})
     c = client_for(dut)
     c.name()
-    assert c.profile() == ("tinyvid-fake", "tv01")
+    assert c.profile() == ("ulp-mlperf", "tv01")
     # stale m-ready, then resync (name%), then the retried profile%
     assert bytes(c.transport.written).endswith(b"profile%name%profile%")
 

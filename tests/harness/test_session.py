@@ -135,3 +135,30 @@ arena_bytes = 1000
     assert re.search(r"REGRESSION arena_bytes \d+ vs budget <= 1000: \+\d+ \(\+[\d.]+%\)", out.output)
     failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
     assert "arena_bytes" in failure.get("message")
+
+
+def test_the_fake_board_answers_like_the_real_firmware(resnet8_project):
+    """The same commands to the host firmware (as a process) and to FakeDut: the
+    same kinds of lines, and word for word the same errors."""
+    from tinyvid.harness.client import DutClient
+    from tinyvid.harness.fake import FakeDut, FakeTransport
+    from tinyvid.harness.process_link import ProcessTransport
+    from tinyvid.project import load_manifest
+
+    manifest = load_manifest(resnet8_project)
+    if manifest["board"] != "host":
+        pytest.skip("the host firmware runs as a process")
+    fake = FakeDut(input_shape=(1, 32, 32, 3), output_bytes=10, conversion="uint8", model_id="ic01",
+                   name="tinyvid-host", board="host", timer="host")
+    commands = [("name",), ("profile",), ("results",), ("db",), ("db", "load"), ("db", "load", "0"),
+                ("db", "load", "99999"), ("db", "load", "4"), ("db", "0a0b0c0d"), ("db", "print"),
+                ("db", "00"), ("infer", "0", "0"), ("infer", "1", "-1"), ("infer", "2", "1"), ("results",),
+                ("tv-load", "0"), ("tv-perf",), ("frobnicate", "x")]
+
+    def replies(transport):
+        with DutClient(transport, line_timeout=10.0) as client:
+            return [[(r.kind, r.value if r.kind in ("error", "name", "profile", "model", "buffer") else None)
+                     for r in client.command(*words).records] for words in commands]
+
+    real = replies(ProcessTransport([str(resnet8_project / manifest["firmware"])]))
+    assert replies(FakeTransport(fake)) == real

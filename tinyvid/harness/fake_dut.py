@@ -36,7 +36,7 @@ class FakeDut:
 
     def __init__(self, *, model: Callable[[np.ndarray], np.ndarray] | None = None,
                  input_shape: Sequence[int] = (1, 4, 4, 1), output_bytes: int = 4,
-                 name: str = "tinyvid-fake", model_id: str = "tv01", board: str = "fake",
+                 name: str = "tinyvid-fake", model_id: str = "tv01", board: str = "fake", profile: str = "ulp-mlperf",
                  conversion: str = "int8", input_scale: float = 1 / 255, input_zero_point: int = -128,
                  output_scale: float = 1 / 256, output_zero_point: int = -128,
                  extensions: bool = True, us_per_inference: int = 1500, ticks_per_inference: int = 37500,
@@ -46,7 +46,7 @@ class FakeDut:
         self.input_elements = int(np.prod(self.input_shape))
         self.output_bytes = output_bytes
         self.model = model or (lambda x: toy_model(x, output_bytes))
-        self.name, self.model_id, self.board = name, model_id, board
+        self.name, self.model_id, self.board, self.profile = name, model_id, board, profile
         self.conversion = conversion
         self.input_scale, self.input_zero_point = input_scale, input_zero_point
         self.output_scale, self.output_zero_point = output_scale, output_zero_point
@@ -162,7 +162,7 @@ class FakeDut:
         if cmd == "name":
             return [f"m-name-dut-[{self.name}]"]
         if cmd == "profile":
-            return [f"m-profile-[tinyvid-{self.board}]", f"m-model-[{self.model_id}]"]
+            return [f"m-profile-[{self.profile}]", f"m-model-[{self.model_id}]"]
         if cmd == "timestamp":
             self._now_us += 10
             return [f"m-lap-us-{self._now_us}"]
