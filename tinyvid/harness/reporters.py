@@ -95,10 +95,17 @@ def validate_text(result: ValidationResult, *, per_sample: bool = False) -> str:
     return text
 
 
+_SUMMARY_METRICS = ("latency_us", "instructions", "cycles", "energy_uj", "arena_bytes", "flash_bytes",
+                    "bit_exact", "accuracy")
+
+
 def suite_text(outcome: SuiteOutcome) -> str:
     lines = [f"regress {outcome.suite.name}: {len(outcome.cases)} case(s)"]
     for case in outcome.cases:
         lines.append(f"  {case.status.upper():<9} {case.case.id}  ({case.seconds:.1f} s)")
+        if case.metrics:
+            shown = [f"{k}={case.metrics[k]:.6g}" for k in _SUMMARY_METRICS if k in case.metrics]
+            lines.append("      " + ", ".join(shown))
         if case.error:
             lines.append(f"      error: {case.error}")
         for finding in case.regressions:
