@@ -162,3 +162,24 @@ def test_the_fake_board_answers_like_the_real_firmware(resnet8_project):
 
     real = replies(ProcessTransport([str(resnet8_project / manifest["firmware"])]))
     assert replies(FakeTransport(fake)) == real
+
+
+def test_a_frozen_board_times_out_with_a_clear_message_and_no_hang(resnet8_project):
+    import os
+    import signal
+
+    from tinyvid.errors import TransportTimeout
+
+    with open_board(project=resnet8_project, line_timeout=1.0, infer_timeout=2.0) as session:
+        assert session.client.name().startswith("tinyvid-")
+        pid = session.running.process.pid
+        os.kill(pid, signal.SIGSTOP)  # the board stops answering, its link stays up
+        try:
+            start = time.monotonic()
+            with pytest.raises(TransportTimeout) as err:
+                session.client.infer(1, 0)
+            elapsed = time.monotonic() - start
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    assert elapsed < 5
+    assert "stopped answering 'infer 1 0%'" in err.value.message and "> infer 1 0%" in err.value.message
