@@ -123,3 +123,11 @@ def test_a_project_and_a_different_board_are_refused(tmp_path):
     (tmp_path / "tinyvid-project.json").write_text(_json.dumps({"manifest_version": 1, "board": "host"}))
     out = run("bench", "--project", tmp_path, "--board", "qemu-mps2-an386")
     assert out.exit_code == 2 and "is a project for host, not qemu-mps2-an386" in out.output
+
+
+def test_bench_finds_the_board_file_from_the_firmwares_tv_info():
+    with FakeDutServer(FakeDut(board="qemu-mps2-an386")) as server:
+        out = run("bench", "--port", server.url, "--windows", 1, "--iterations", 1, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["board"] == "qemu-mps2-an386" and data["work_unit"] == "instructions"

@@ -8,7 +8,7 @@ regress and their reporters.
 """
 
 from tinyvid.harness.bench import BenchResult, bench
-from tinyvid.harness.client import BoardInfo, BoardReset, DutClient, InferResult, Perf
+from tinyvid.harness.client import BoardInfo, BoardReset, DutClient, InferResult, OutOfStep, Perf
 from tinyvid.harness.fake import FakeDut, FakeDutServer, FakeTransport
 from tinyvid.harness.process_link import ProcessTransport
 from tinyvid.harness.recording import RecordingTransport, ReplayTransport
@@ -21,7 +21,7 @@ from tinyvid.harness.validate import ValidationResult, validate
 
 __all__ = [
     "BenchResult", "BoardInfo", "BoardReset", "DutClient", "FakeDut", "FakeDutServer", "FakeTransport",
-    "InferResult", "Perf", "ProcessTransport", "RecordingTransport", "ReplayTransport", "SerialTransport",
+    "InferResult", "OutOfStep", "Perf", "ProcessTransport", "RecordingTransport", "ReplayTransport", "SerialTransport",
     "Suite", "SuiteOutcome", "Transport", "ValidationResult", "bench", "bench_board", "find_board_port",
     "list_serial_ports", "load_suite", "open_board", "open_transport", "run_suite", "validate",
     "validate_board",

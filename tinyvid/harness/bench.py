@@ -105,6 +105,35 @@ def pick_iterations(latency_us: float, target_s: float = TARGET_WINDOW_S) -> int
     return max(1, min(MAX_ITERATIONS, math.ceil(target_s * 1e6 / latency_us)))
 
 
+def _load_bench_input(client: DutClient, info, seed: int) -> bool:
+    """Load a fixed pseudo-random input (int8 kernel timings do not depend on it)."""
+    if info is None or not info.input_bytes:
+        return False
+    rng = np.random.default_rng(seed)
+    if info.conversion == "float32":
+        data = rng.random(info.input_bytes // 4, dtype=np.float32).astype("<f4").tobytes()
+    else:
+        data = rng.integers(0, 256, info.input_bytes, dtype=np.uint8).tobytes()
+    client.load_input(data)
+    return True
+
+
+def _measure(client: DutClient, windows: int, iterations: int, warmup: int, with_perf: bool,
+             progress: bool, label: str) -> list[Window]:
+    from tqdm import tqdm
+
+    measured = []
+    for _ in tqdm(range(windows), desc=f"bench {label}", unit="window", disable=not progress, leave=False):
+        result = client.infer(iterations, warmup)
+        ticks = None
+        if with_perf:
+            perf = client.tv_perf()
+            if perf.iterations == iterations:
+                ticks = perf.ticks_per_inference
+        measured.append(Window(iterations, warmup, result.latency_us, ticks))
+    return measured
+
+
 def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int | None = None,
           warmup: int = DEFAULT_WARMUP, board=None, sizes: dict | None = None, macs: int | None = None,
           progress: bool = False, target_window_s: float = TARGET_WINDOW_S, seed: int = 0) -> BenchResult:
@@ -116,36 +145,17 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
     ``ram_bytes`` from the project and its build; ``macs`` overrides the MACs per
     inference the firmware reports.
     """
-    from tqdm import tqdm
-
     if windows < 1:
         raise ValueError("bench needs at least one window")
     info = client.tv_info()
     name = client.name()
     model_id = client.model_id()
     notes: list[str] = []
-    if info is not None and info.input_bytes:
-        # A fixed pseudo-random input: timings of int8 kernels do not depend on it.
-        rng = np.random.default_rng(seed)
-        if info.conversion == "float32":
-            data = rng.random(info.input_bytes // 4, dtype=np.float32).astype("<f4").tobytes()
-        else:
-            data = rng.integers(0, 256, info.input_bytes, dtype=np.uint8).tobytes()
-        client.load_input(data)
-    else:
+    if not _load_bench_input(client, info, seed):
         notes.append("board has no tv- extensions: ran on the input it holds, no cycle counts")
     if iterations is None:
-        first = client.infer(1, 0)
-        iterations = pick_iterations(first.latency_us, target_window_s)
-    measured: list[Window] = []
-    for _ in tqdm(range(windows), desc=f"bench {name}", unit="window", disable=not progress, leave=False):
-        result = client.infer(iterations, warmup)
-        ticks = None
-        if info is not None:
-            perf = client.tv_perf()
-            if perf.iterations == iterations:
-                ticks = perf.ticks_per_inference
-        measured.append(Window(iterations, warmup, result.latency_us, ticks))
+        iterations = pick_iterations(client.infer(1, 0).latency_us, target_window_s)
+    measured = _measure(client, windows, iterations, warmup, info is not None, progress, name)
 
     timer = (info.timer if info else "") or (board.timer.kind if board is not None else "")
     ipt = board.timer.instructions_per_tick if board is not None else None
@@ -164,32 +174,39 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
                          latency_us=Stats.of([w.latency_us for w in measured]),
                          work=work, work_unit=unit if work else None, timer=timer, notes=notes)
     result.macs = macs if macs is not None else (info.macs if info and info.macs else None)
+    sizes = dict(sizes or {})
+    if info is not None and info.arena_bytes:
+        sizes.setdefault("arena_bytes", info.arena_bytes)
+    result.arena_bytes = sizes.get("arena_bytes")
+    result.flash_bytes = sizes.get("flash_bytes")
+    result.ram_bytes = sizes.get("ram_bytes")
+    _derive(result, board)
+    return result
+
+
+def _derive(result: BenchResult, board) -> None:
+    """MACs per cycle or instruction against the peak, the board latency of an
+    emulated board, and the energy estimate."""
+    work = result.work
     if result.macs and work is not None and work.median > 0:
         result.macs_per_unit = result.macs / work.median
         compute = getattr(board, "compute", None)
         if compute is not None:
             result.peak_macs_per_cycle = compute.peak_macs_per_cycle
             result.fraction_of_peak = result.macs_per_unit / compute.peak_macs_per_cycle
-    sizes = dict(sizes or {})
-    if info is not None and info.arena_bytes and "arena_bytes" not in sizes:
-        sizes["arena_bytes"] = info.arena_bytes
-    result.arena_bytes = sizes.get("arena_bytes")
-    result.flash_bytes = sizes.get("flash_bytes")
-    result.ram_bytes = sizes.get("ram_bytes")
     latency, latency_name = result.latency_us.median, "latency"
     if getattr(board, "emulated", False):
-        notes.append("emulated board: the laps are QEMU's virtual time (-icount), not the board's; "
-                     "the instruction count is exact")
-        if unit == "instructions" and work is not None and board.clock_hz:
+        result.notes.append("emulated board: the laps are QEMU's virtual time (-icount), not the board's; "
+                            "the instruction count is exact")
+        if result.work_unit == "instructions" and board.clock_hz:
             latency = work.median / board.clock_hz * 1e6
             latency_name = "instructions at the clock"
             result.board_latency_us = latency
-            result.board_latency_basis = (f"estimate: {work.median:,.0f} instructions at {board.clock_hz / 1e6:g} MHz, "
-                                          f"assuming one instruction per cycle")
+            result.board_latency_basis = (f"estimate: {work.median:,.0f} instructions at "
+                                          f"{board.clock_hz / 1e6:g} MHz, assuming one instruction per cycle")
     power = getattr(board, "power", None)
-    if power is not None and timer != "host":
+    if power is not None and result.timer != "host":
         # V x mA x us = nJ; /1000 for uJ.
         result.energy_uj = power.volts * power.active_ma * latency / 1000.0
         result.energy_basis = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA x {latency_name} "
                                f"({power.source})")
-    return result

@@ -51,6 +51,20 @@ def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Tra
     return SerialTransport(port, baudrate=baud)
 
 
+def board_of_firmware(client: DutClient):
+    """The board file the firmware names in ``tv-info``, if tinyvid knows it."""
+    from tinyvid.boards import load_board
+    from tinyvid.errors import BoardError
+
+    info = client.tv_info()
+    if info is None or not info.board:
+        return None
+    try:
+        return load_board(info.board)
+    except BoardError:
+        return None
+
+
 def read_manifest(project_dir: str | Path) -> dict:
     from tinyvid.project import load_manifest
 
@@ -157,6 +171,8 @@ def bench_board(*, port: str | None = None, project: str | Path | None = None, b
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
                     infer_timeout=infer_timeout, record=record) as session:
         macs = _get(session.manifest, "macs")
+        if session.board is None:
+            session.board = board_of_firmware(session.client)
         return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
                      board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
                      progress=progress)
