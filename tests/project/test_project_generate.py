@@ -134,3 +134,21 @@ def test_real_stm32_boards_start_the_pll_with_bounded_waits(tmp_path, board, exp
 def test_emulated_boards_keep_the_machines_fixed_clock(tmp_path):
     clock = (generate_project(TINY_MODEL, "qemu-netduinoplus2", tmp_path / "p").path / "clock.c").read_text()
     assert "PLL" not in clock and "return 168000000u;" in clock
+
+
+def test_a_failed_generation_leaves_no_half_written_project(tmp_path):
+    with pytest.raises(ProjectError):
+        generate_project(TINY_MODEL, "host", tmp_path / "p", model_id="ad01")  # sizes do not match
+    assert not (tmp_path / "p").exists()
+    project = generate_project(TINY_MODEL, "host", tmp_path / "p")  # the folder is free again
+    assert project.manifest_path.is_file()
+
+
+def test_an_unsupported_tflite_file_is_a_model_error(tmp_path):
+    from tinyvid.errors import TinyvidError
+
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a flatbuffer at all")
+    with pytest.raises(TinyvidError):
+        generate_project(bad, "host", tmp_path / "p")
+    assert not (tmp_path / "p").exists()

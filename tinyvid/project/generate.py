@@ -65,8 +65,20 @@ def generate_project(
         raise ProjectError(f"model id '{model_id}' is not valid", "use up to 32 letters, digits, '.', '_' or '-' (e.g. vww01)")
     if conversion is not None and conversion not in CONVERSIONS:
         raise ProjectError(f"unknown input conversion '{conversion}'", f"use one of: {', '.join(CONVERSIONS)}")
+    fresh = not out_dir.exists() or not any(out_dir.iterdir())
     _prepare_out_dir(out_dir)
+    try:
+        return _generate(model_path, board, out_dir, model_id, conversion, prefix)
+    except BaseException:
+        # Leave no half-written project behind (it would block the next attempt).
+        if fresh:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        else:
+            shutil.rmtree(out_dir / "model", ignore_errors=True)
+        raise
 
+
+def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str) -> Project:
     model_dir = out_dir / "model"
     sha256 = _emit_model(model_path, model_dir, prefix)
     info = read_model_header(model_dir / f"{prefix}.h", prefix)
