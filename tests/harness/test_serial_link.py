@@ -164,3 +164,25 @@ def test_rfc2217_url_reaches_a_board_behind_a_telnet_com_port_server():
             assert client.tv_infer()[1] == dut.reference(data)
     finally:
         board.close()
+
+
+def test_a_port_without_permission_hints_at_the_dialout_group(monkeypatch):
+    import errno
+
+    import serial
+
+    original = serial.serial_for_url
+
+    def refuse(url, **kwargs):
+        port = original("loop://", do_not_open=True)
+
+        def deny():
+            raise serial.SerialException(errno.EACCES, f"could not open port {url}: Permission denied")
+
+        port.open = deny
+        return port
+
+    monkeypatch.setattr(serial, "serial_for_url", refuse)
+    with pytest.raises(TransportError, match="permission denied opening /dev/ttyACM0") as err:
+        SerialTransport("/dev/ttyACM0").open()
+    assert "dialout" in err.value.hint
