@@ -62,3 +62,12 @@ def test_garbage_file_is_refused(tmp_path):
     result, out = run_emit(b"\x00" * 100, tmp_path)
     assert result.exit_code == 2 and "not a TFLite model" in result.output
     assert not out.exists()
+
+
+def test_softmax_on_a_degenerate_scale_is_refused_before_tflm_would_abort(tmp_path):
+    model = build([T((1, 4), "int8", 1e-9, 0), T((1, 4), "int8", 1 / 256, -128)], [Op("SOFTMAX", [0], [1], "SoftmaxOptions", dict(Beta=1.0))], [0], [1])
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    result = CliRunner().invoke(main, ["verify", str(path), "--samples", "2"])
+    assert result.exit_code == 2
+    assert "too small for int8 softmax" in result.output

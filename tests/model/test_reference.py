@@ -21,3 +21,21 @@ def test_measures_the_tflm_arena_of_the_vww_model(vww_model):
     arena = tflm_arena_bytes(vww_model)
     # MobileNetV1-0.25@96 needs about 100 KB in TFLM (the reference firmware gives 200 KiB)
     assert 60_000 < arena < 200 * 1024
+
+
+def test_a_model_tflm_aborts_on_is_a_model_error_not_a_crash():
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    from tinyvid.errors import ModelError
+    from tinyvid.model.reference import tflm_invoke_batch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "codegen"))
+    from modelbuilder import Op, T, build
+
+    # a softmax whose input scale is so small that TFLM's Prepare fails a hard check
+    model = build([T((1, 4), "int8", 1e-9, 0), T((1, 4), "int8", 1 / 256, -128)], [Op("SOFTMAX", [0], [1], "SoftmaxOptions", dict(Beta=1.0))], [0], [1])
+    with pytest.raises(ModelError, match="tflite-micro cannot run the model"):
+        tflm_invoke_batch(model, [[np.zeros((1, 4), np.int8)]])

@@ -20,7 +20,7 @@ from tinyvid.codegen.emit import generate_c
 from tinyvid.codegen.hostbuild import build
 from tinyvid.errors import ProjectError
 from tinyvid.model.reader import load_graph
-from tinyvid.model.reference import litert_invoke, tflm_arena_bytes, tflm_invoke
+from tinyvid.model.reference import litert_invoke, tflm_arena_bytes, tflm_invoke_batch
 
 PREFIX = "tvv"
 
@@ -140,7 +140,7 @@ def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 60
     graph = load_graph(model_path)
     files, arena, _ = generate_c(graph, PREFIX)
     cases = make_inputs(graph, samples, seed)
-    expected = [tflm_invoke(graph.model_bytes, case) for case in cases]
+    expected = tflm_invoke_batch(graph.model_bytes, cases)
     out_sizes = [t.nbytes for t in graph.output_tensors()]
     per_sample = sum(out_sizes)
     with tempfile.TemporaryDirectory(prefix="tinyvid-verify-") as tmp:

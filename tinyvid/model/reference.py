@@ -121,6 +121,62 @@ def tflm_arena_bytes(model, *, timeout: float = 120.0) -> int:
     )
 
 
+_BATCH_CHILD = r"""
+import sys
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+model_path, inputs_path, outputs_path, n_out, arena = sys.argv[1:6]
+data = open(model_path, "rb").read()
+it = runtime.Interpreter.from_bytes(data, arena_size=int(arena))
+batch = np.load(inputs_path, allow_pickle=False)
+outs = {}
+for s in range(batch["count"]):
+    k = 0
+    while f"in_{s}_{k}" in batch:
+        d = it.get_input_details(k)
+        it.set_input(batch[f"in_{s}_{k}"].astype(d["dtype"]).reshape(d["shape"]), k)
+        k += 1
+    it.invoke()
+    for j in range(int(n_out)):
+        outs[f"out_{s}_{j}"] = np.array(it.get_output(j), copy=True)
+np.savez(outputs_path, **outs)
+"""
+
+
+def tflm_invoke_batch(model, cases: list[list[np.ndarray]], *, timeout: float = 600.0) -> list[list[np.ndarray]]:
+    """Run many inferences in tflite-micro in a child process.
+
+    TFLM aborts the whole process on some models it refuses (a failed TFLITE_CHECK);
+    running it in a child turns that into a :class:`ModelError`.
+    """
+    import tempfile
+    from pathlib import Path
+
+    data = _model_bytes(model)
+    n_out = _num_outputs(data)
+    with tempfile.TemporaryDirectory(prefix="tinyvid-tflm-") as tmp:
+        model_path, in_path, out_path = Path(tmp) / "m.tflite", Path(tmp) / "in.npz", Path(tmp) / "out.npz"
+        model_path.write_bytes(data)
+        arrays = {f"in_{s}_{k}": np.asarray(x) for s, case in enumerate(cases) for k, x in enumerate(case)}
+        np.savez(in_path, count=np.array(len(cases)), **arrays)
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _BATCH_CHILD, str(model_path), str(in_path), str(out_path), str(n_out),
+                 str(max(_RUN_ARENA_MIN, 16 * len(data)))],
+                capture_output=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ModelError(f"tflite-micro did not finish {len(cases)} inferences in {timeout:.0f} s", "use fewer samples") from exc
+        if proc.returncode != 0 or not out_path.exists():
+            last = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()][-3:]
+            raise ModelError(
+                f"tflite-micro cannot run the model (exit code {proc.returncode}): " + " | ".join(last),
+                "TFLM must accept the model for it to be verified; check that it is a valid int8 model",
+            )
+        with np.load(out_path) as outs:
+            return [[outs[f"out_{s}_{j}"] for j in range(n_out)] for s in range(len(cases))]
+
+
 def _litert(data: bytes, preserve: bool):
     key = (_key(data), preserve)
     it = _LITERT_CACHE.get(key)

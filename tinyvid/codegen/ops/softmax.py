@@ -22,7 +22,11 @@ def lower(ctx: LoweringContext) -> KernelCall:
         raise ctx.unsupported("int8 softmax needs output scale 1/256 and zero point -128 (as TFLM)")
     beta = float(np.float32(ctx.options("beta", 1.0)))
     real = min(beta * float(x.quantization.scale) * (1 << (31 - SCALED_DIFF_INTEGER_BITS)), (1 << 31) - 1.0)
-    ctx.check(real > 1.0, f"beta x input scale {real} is too small for int8 softmax")
+    if real <= 1.0:
+        raise ctx.unsupported(
+            f"the softmax input scale {float(x.quantization.scale):.3g} is too small for int8 softmax "
+            "(TFLM aborts on it too); the logits barely vary: is the model trained and calibrated?"
+        )
     mult, left_shift = quant.quantize_multiplier(real)
     radius = math.floor(((1 << SCALED_DIFF_INTEGER_BITS) - 1) * (1 << (31 - SCALED_DIFF_INTEGER_BITS)) / (1 << left_shift))
     depth = int(x.shape[-1])
