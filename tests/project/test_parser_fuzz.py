@@ -10,7 +10,8 @@ import struct
 import subprocess
 
 import pytest
-from helpers import ECHO_MODEL, TINY_MODEL, make
+from dut_client import DutClient
+from helpers import ECHO_MODEL, TINY_MODEL, have_arm_toolchain, have_qemu, make
 
 from tinyvid.project import generate_project
 
@@ -78,12 +79,12 @@ def _mutate(rng: random.Random, text: bytes) -> bytes:
     return bytes(data)
 
 
-def _stream(seed: int, capacity: int) -> tuple[bytes, int]:
+def _stream(seed: int, capacity: int, units: int = UNITS) -> tuple[bytes, int]:
     """A command stream and the number of replies it must get."""
     rng = random.Random(seed)
     out = bytearray()
     replies = 0
-    for _ in range(UNITS):
+    for _ in range(units):
         roll = rng.random()
         if roll < 0.08:  # a well-formed binary load, payload full of '%'
             n = rng.randrange(1, capacity + 1)
@@ -128,3 +129,22 @@ def test_float_inputs_that_are_not_numbers_are_handled(sanitized):
     output = next(line for line in lines if line.startswith("m-tv-output-["))
     # NaN -> zero point (3), +inf/huge -> 127, -inf/-huge -> -128, zeros -> zero point.
     assert output == "m-tv-output-[037f807f8003037f]"
+
+
+@pytest.mark.emulated
+@pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_the_cortex_m_build_answers_a_fuzzed_stream_too(tmp_path):
+    from tinyvid.build import build_project, launch_board
+
+    project = generate_project(TINY_MODEL, "qemu-mps2-an386", tmp_path / "p", model_id="vww01")
+    build_project(project.path)
+    stream, replies = _stream(99, 16, units=300)  # host-to-guest runs at ~13 kB/s
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        dut.send(stream)
+        lines = []
+        while sum(line == "m-ready" for line in lines) < replies:
+            lines.append(dut.line(timeout=20))
+        assert all(line.startswith(("m-", "e-")) and line.isprintable() for line in lines)
+        assert dut.command("name") == ["m-name-dut-[tinyvid-qemu-mps2-an386]", "m-ready"]
+        assert running.alive
