@@ -7,7 +7,7 @@ from tinyvid.errors import DataError
 
 @pytest.fixture(scope="module")
 def synthetic_small() -> FrameDataset:
-    return load_dataset("synthetic", image_size=(24, 24), seed=5)
+    return load_dataset("synthetic", image_size=(24, 24), seed=5, clips_per_class=20)
 
 
 def _sides(ds: FrameDataset):
@@ -18,6 +18,7 @@ def test_synthetic_default_is_48x48_grey_in_unit_range():
     ds = load_dataset("synthetic")
     assert ds.image_size == (48, 48) and ds.channels == 1
     assert ds.class_names == ("background", "person", "vehicle")
+    assert ds.describe()["frames"] == 3 * 300 * 4
     x = ds.train.x
     assert x.dtype == np.float32 and x.shape[1:] == (48, 48, 1)
     assert 0.0 <= x.min() and x.max() <= 1.0
@@ -36,13 +37,14 @@ def test_splits_are_stratified_and_deterministic(synthetic_small):
     for split in ("train", "val", "test"):
         counts = list(desc["splits"][split]["per_class"].values())
         assert max(counts) == min(counts) > 0
-    again = load_dataset("synthetic", image_size=(24, 24), seed=5)
+    again = load_dataset("synthetic", image_size=(24, 24), seed=5, clips_per_class=20)
     np.testing.assert_array_equal(again.test.x, synthetic_small.test.x)
     np.testing.assert_array_equal(again.test.groups, synthetic_small.test.groups)
 
 
 def test_rgb_synthetic_has_three_channels():
-    ds = load_dataset("synthetic", image_size=(16, 20), channels=3, val_fraction=0.2, test_fraction=0.2)
+    ds = load_dataset("synthetic", image_size=(16, 20), channels=3, val_fraction=0.2, test_fraction=0.2,
+                      clips_per_class=10)
     assert ds.train.x.shape[1:] == (16, 20, 3)
     assert ds.describe()["splits"]["val"]["frames"] > 0
 

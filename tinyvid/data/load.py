@@ -26,6 +26,7 @@ def load_dataset(
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
     progress: bool = False,
+    clips_per_class: int | None = None,
 ) -> FrameDataset:
     """Load frames and split them into train/val/test by clip.
 
@@ -33,14 +34,20 @@ def load_dataset(
     ``"lfw"`` (scikit-image's faces / non-faces, 25x25 grey by default) or a folder
     with one subfolder per class holding images and/or video clips (48x48 grey by
     default; videos sampled at ``fps`` frames per second, default 2).
+    ``clips_per_class`` sets the size of the synthetic set (default 300 clips of 4
+    frames per class).
     """
     source = str(source)
     if source == "synthetic":
         size, ch = check_shape(image_size or DEFAULT_IMAGE_SIZE, channels or DEFAULT_CHANNELS)
-        rgb, y, groups = synthetic.generate(size, seed=seed)
+        clips = synthetic.CLIPS_PER_CLASS if clips_per_class is None else int(clips_per_class)
+        if clips < 3:
+            raise DataError(f"the synthetic set needs at least 3 clips per class, not {clips}",
+                            f"use clips_per_class >= 3 (default {synthetic.CLIPS_PER_CLASS})")
+        rgb, y, groups = synthetic.generate(size, seed=seed, clips_per_class=clips)
         frames = rgb if ch == 3 else np.stack([to_model_input(f, size, 1) for f in rgb])
         names, name = synthetic.CLASS_NAMES, "synthetic"
-        details = {"clips_per_class": synthetic.CLIPS_PER_CLASS, "frames_per_clip": synthetic.FRAMES_PER_CLIP,
+        details = {"clips_per_class": clips, "frames_per_clip": synthetic.FRAMES_PER_CLIP,
                    "seed": seed}
     elif source == "lfw":
         size, ch = check_shape(image_size or lfw.NATIVE_SIZE, channels or 1)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 CLASS_NAMES = ("background", "person", "vehicle")
-CLIPS_PER_CLASS = 200
-FRAMES_PER_CLIP = 6
+CLIPS_PER_CLASS = 300
+FRAMES_PER_CLIP = 4
 _SS = 2  # supersampling factor
 
 
@@ -64,7 +64,7 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
         main = _Person(rng, H, W, bg_mean, n_frames)
     elif label == 2:
         main = _Vehicle(rng, H, W, bg_mean, n_frames)
-    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.25 else None
+    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.2 else None
 
     # lighting over time
     gain0 = rng.uniform(0.6, 1.25)
@@ -236,17 +236,17 @@ class _Target:
 
     def __init__(self, rng, H, W, n_frames, size_range, speed_range):
         self.n_frames = n_frames
-        small = rng.random() < 0.25
-        self.size = (rng.uniform(0.25, size_range[0]) if small else rng.uniform(*size_range)) * H
+        small = rng.random() < 0.15
+        self.size = (rng.uniform(0.3, size_range[0]) if small else rng.uniform(*size_range)) * H
         direction = 1 if rng.random() < 0.5 else -1
         self.vx = direction * rng.uniform(*speed_range) * W
         travel = self.vx * (n_frames - 1)
         # usually fully in frame in the middle of the clip; sometimes enters or leaves
-        if rng.random() < 0.15:
-            start = rng.uniform(-0.3 * W, 1.3 * W)
+        if rng.random() < 0.15:  # crosses an edge of the picture
+            mid = rng.choice([-1, 1]) * rng.uniform(0.3, 0.55) * W + W / 2
         else:
             mid = rng.uniform(0.2 * W, 0.8 * W)
-            start = mid - travel / 2
+        start = mid - travel / 2
         self.x0 = start
         self.foot_y = rng.uniform(0.55, 1.05) * H
 
@@ -256,7 +256,7 @@ class _Target:
 
 class _Person(_Target):
     def __init__(self, rng, H, W, bg_mean, n_frames):
-        super().__init__(rng, H, W, n_frames, size_range=(0.4, 0.95), speed_range=(0.01, 0.05))
+        super().__init__(rng, H, W, n_frames, size_range=(0.45, 0.95), speed_range=(0.01, 0.05))
         self.phase, self.step = rng.uniform(0, 2 * np.pi), rng.uniform(0.6, 1.2)
         self.swing = rng.uniform(0.25, 0.55)
         self.skin = _contrast_colour(rng, bg_mean)
@@ -277,24 +277,24 @@ class _Person(_Target):
         legs = np.zeros(frame.shape[:2], np.uint8)
         for sign in (1, -1):
             end = (hip[0] + sign * np.sin(a) * leg, hip[1] + np.cos(a) * leg)
-            cv2.line(legs, _pt(hip), _pt(end), 1, thick(0.08))
+            cv2.line(legs, _pt(hip), _pt(end), 1, thick(0.09))
         _paint(frame, legs, self.trousers)
         body = np.zeros(frame.shape[:2], np.uint8)
-        cv2.line(body, _pt(shoulder), _pt(hip), 1, thick(0.17))
+        cv2.line(body, _pt(shoulder), _pt(hip), 1, thick(0.2))
         arm = 0.36 * s
         for sign in (1, -1):
             end = (shoulder[0] - sign * np.sin(a) * arm, shoulder[1] + np.cos(a * 0.8) * arm)
-            cv2.line(body, _pt(shoulder), _pt(end), 1, thick(0.055))
+            cv2.line(body, _pt(shoulder), _pt(end), 1, thick(0.065))
         _paint(frame, body, self.shirt)
         head = np.zeros(frame.shape[:2], np.uint8)
-        cv2.circle(head, _pt((x, foot - 0.9 * s)), max(1, int(0.095 * s)), 1, -1)
+        cv2.circle(head, _pt((x, foot - 0.9 * s)), max(1, int(0.11 * s)), 1, -1)
         _paint(frame, head, self.skin)
 
 
 class _Vehicle(_Target):
     def __init__(self, rng, H, W, bg_mean, n_frames):
-        super().__init__(rng, H, W, n_frames, size_range=(0.35, 0.7), speed_range=(0.03, 0.09))
-        self.length = self.size * rng.uniform(1.6, 2.4)
+        super().__init__(rng, H, W, n_frames, size_range=(0.35, 0.6), speed_range=(0.03, 0.09))
+        self.length = self.size * rng.uniform(1.5, 2.1)
         self.body = _contrast_colour(rng, bg_mean)
         self.window = np.clip(self.body + rng.choice([-1, 1]) * rng.uniform(0.1, 0.35), 0, 1).astype(np.float32)
         self.tyre = np.full(3, rng.uniform(0.0, 0.2), np.float32)
