@@ -207,3 +207,21 @@ def test_the_fake_board_refuses_like_the_firmware_and_the_client_reports_it(word
     with pytest.raises(ProtocolError) as err:
         c.call(*words, expect="load-done")
     assert f"refused '{' '.join(words)}%': {message}" in str(err.value)
+
+
+def test_a_board_that_resets_while_taking_raw_input_is_reported_as_a_reset():
+    dut = FakeDut()
+    transport = FakeTransport(dut)
+    c = DutClient(transport, quiet=0.01).open()
+    c.name()
+    real_feed = dut.feed
+
+    def feed(data):
+        if data == bytes(16):  # the raw input: the board resets instead of taking it
+            dut.reset_state()
+            return BOOT_LINES
+        return real_feed(data)
+
+    transport.board = feed
+    with pytest.raises(BoardReset, match="tv-load 16%"):
+        c.tv_load(bytes(16))

@@ -390,7 +390,7 @@ class DutClient:
         while True:
             record = self._read_record(command, timeout)
             reply.records.append(record)
-            if record.kind == p.READY and (reply.first(p.LOAD_DONE) or reply.errors):
+            if record.kind == p.READY and (reply.first(p.LOAD_DONE) or reply.errors or reply.has_boot_lines):
                 break
         self._check_reset(reply)
         self._answered = True
