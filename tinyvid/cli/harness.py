@@ -92,8 +92,25 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
 def regress_command(ctx, suite_file, junit, json_path, update_baseline):
     """Run a regression suite (models x boards x data with budgets and a baseline).
 
-    Exit 0 when everything passed, 1 on any regression, 2 on an error.
-    The suite format: see examples/suite.toml.
+    Each case is generated, built, launched, benched and validated; a figure that
+    breaks its budget or drifts from the baseline beyond its tolerance is a
+    regression. Exit 0 when everything passed, 1 on any regression, 2 on an error.
+    A minimal suite (the full format: examples/suite.toml):
+
+    \b
+        version = 1
+        baseline = "baseline.json"
+        [tolerances]
+        latency_us = 0.05        # relative drift allowed from the baseline
+        [[case]]
+        name = "vww"
+        model = "vww_96_int8.tflite"
+        boards = ["qemu-mps2-an386", "host"]
+        samples = 8
+        [case.budget]
+        bit_exact = 1.0          # minimum for accuracy, bit_exact, top1_agreement
+        arena_bytes = 204800     # maximum for latency_us, instructions, cycles,
+                                 # energy_uj, arena_bytes, flash_bytes, ram_bytes
     """
     from tinyvid.harness.regress import regress
 
