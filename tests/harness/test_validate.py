@@ -107,3 +107,19 @@ def test_a_float32_board_is_fed_quantized_inputs_like_the_firmware():
     # x.5 / 0.5 is a whole number: no rounding ties, the tensor is exactly 2x
     tensor = dut.model_input(inputs[0].data).reshape(-1)
     assert tensor.tolist() == (2 * np.frombuffer(inputs[0].data, "<f4")).astype(int).tolist()
+
+
+def test_a_failing_host_reference_keeps_the_results_so_far():
+    from tinyvid.errors import ModelError
+
+    dut = FakeDut()
+    calls = []
+
+    def reference(data):
+        calls.append(data)
+        if len(calls) == 3:
+            raise ModelError("tflite-micro failed to run the model")
+        return dut.reference(data)
+
+    result = validate(client_for(dut), samples(4), reference=reference)
+    assert result.count == 2 and "tflite-micro failed" in result.error

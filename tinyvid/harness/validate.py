@@ -205,10 +205,10 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
                 else:
                     result.notes.append(f"input {sample.name} retried: {exc.message[:120]}")
                 raw, top1 = _run_sample(client, sample, output_quant)
-        except TinyvidError as exc:
+            expected = reference(sample.data) if reference is not None else None
+        except TinyvidError as exc:  # the board, the link, the data or the host reference
             result.error = f"stopped at input {sample.name} ({result.count} of {result.requested} done): {exc.message}"
             break
-        expected = reference(sample.data) if reference is not None else None
         label = sample.label
         outputs = len(raw) if raw is not None else (len(expected) if expected is not None else None)
         if label is not None and class_names and outputs is not None and outputs != len(class_names):
