@@ -76,3 +76,13 @@ def test_the_progress_bar_goes_to_stderr(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "window" in captured.err
+
+
+def test_a_window_interrupted_by_a_reset_is_run_again_on_a_reloaded_input():
+    dut = FakeDut(faults={6: "reset"})  # tv-info, name, profile, tv-load, infer #1, tv-perf, then infer #2
+    client = client_for(dut)
+    result = bench(client, windows=3, iterations=2)
+    assert len(result.windows) == 3
+    assert "window 2 repeated" in result.notes[0]
+    assert client.resets_seen == 1
+    assert bytes(client.transport.written).count(b"tv-load 16%") == 2  # the input was loaded again

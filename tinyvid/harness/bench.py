@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from tinyvid.harness.client import DutClient
+from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
 
 DEFAULT_WINDOWS = 5
 DEFAULT_WARMUP = 1
@@ -118,19 +118,31 @@ def _load_bench_input(client: DutClient, info, seed: int) -> bool:
     return True
 
 
+def _window(client: DutClient, iterations: int, warmup: int, with_perf: bool) -> Window:
+    result = client.infer(iterations, warmup)
+    ticks = None
+    if with_perf:
+        perf = client.tv_perf()
+        if perf.iterations == iterations:
+            ticks = perf.ticks_per_inference
+    return Window(iterations, warmup, result.latency_us, ticks)
+
+
 def _measure(client: DutClient, windows: int, iterations: int, warmup: int, with_perf: bool,
-             progress: bool, label: str) -> list[Window]:
+             progress: bool, label: str, reload, notes: list[str]) -> list[Window]:
+    """Run the windows; a window interrupted by a reset or an out-of-step reply is
+    run once more (after reloading the input a reset lost)."""
     from tqdm import tqdm
 
     measured = []
-    for _ in tqdm(range(windows), desc=f"bench {label}", unit="window", disable=not progress, leave=False):
-        result = client.infer(iterations, warmup)
-        ticks = None
-        if with_perf:
-            perf = client.tv_perf()
-            if perf.iterations == iterations:
-                ticks = perf.ticks_per_inference
-        measured.append(Window(iterations, warmup, result.latency_us, ticks))
+    for index in tqdm(range(windows), desc=f"bench {label}", unit="window", disable=not progress, leave=False):
+        try:
+            measured.append(_window(client, iterations, warmup, with_perf))
+        except (BoardReset, OutOfStep) as exc:
+            notes.append(f"window {index + 1} repeated: {exc.message[:160]}")
+            if isinstance(exc, BoardReset):
+                reload()
+            measured.append(_window(client, iterations, warmup, with_perf))
     return measured
 
 
@@ -155,7 +167,8 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
         notes.append("board has no tv- extensions: ran on the input it holds, no cycle counts")
     if iterations is None:
         iterations = pick_iterations(client.infer(1, 0).latency_us, target_window_s)
-    measured = _measure(client, windows, iterations, warmup, info is not None, progress, name)
+    measured = _measure(client, windows, iterations, warmup, info is not None, progress, name,
+                        reload=lambda: _load_bench_input(client, client.tv_info(), seed), notes=notes)
 
     timer = (info.timer if info else "") or (board.timer.kind if board is not None else "")
     ipt = board.timer.instructions_per_tick if board is not None else None
