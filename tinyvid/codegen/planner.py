@@ -4,8 +4,10 @@ Lifetimes run from the operator that writes a tensor to the last operator that
 reads it (model inputs from the start, model outputs to the end). Tensors whose
 lifetimes overlap never share bytes. A RESHAPE-like output aliases its input
 (same bytes, merged lifetime): tensors are written once, so sharing is safe.
-Buffers are placed largest first, each at the best-fitting gap among the buffers
-alive at the same time; offsets are aligned to :data:`ALIGNMENT` bytes.
+Buffers are placed one by one, each at the best-fitting gap among the buffers
+already placed that are alive at the same time; several placement orders are tried
+(largest first, as TFLM's greedy planner; earliest first; longest-lived first) and
+the smallest arena wins. Offsets are aligned to :data:`ALIGNMENT` bytes.
 """
 
 from __future__ import annotations
@@ -83,14 +85,26 @@ def plan_memory(graph: Graph, aliases: dict[int, int]) -> MemoryPlan:
         b.first = min(b.first, first[i])
         b.last = max(b.last, last[i])
 
-    placed = _place(list(buffers.values()))
+    orders = (
+        lambda b: (-b.size, b.first, b.root),
+        lambda b: (b.first, -b.size, b.root),
+        lambda b: (-(b.last - b.first), -b.size, b.root),
+        lambda b: (-b.size * (b.last - b.first + 1), b.root),
+    )
+    best = None
+    for key in orders:
+        candidate = _place([Buffer(b.root, b.size, b.first, b.last, list(b.members)) for b in buffers.values()], key)
+        size = max((b.offset + b.size for b in candidate), default=0)
+        if best is None or size < best[0]:
+            best = (size, candidate)
+    placed = best[1]
     offsets = {m: b.offset for b in placed for m in b.members}
     arena = _align(max((b.offset + b.size for b in placed), default=0))
     return MemoryPlan(offsets=offsets, arena_bytes=arena, buffers=placed)
 
 
-def _place(buffers: list[Buffer]) -> list[Buffer]:
-    order = sorted(buffers, key=lambda b: (-b.size, b.first, b.root))
+def _place(buffers: list[Buffer], key) -> list[Buffer]:
+    order = sorted(buffers, key=key)
     placed: list[Buffer] = []
     for b in order:
         busy = sorted((p.offset, p.offset + p.size) for p in placed if p.overlaps(b))
