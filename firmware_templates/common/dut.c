@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dut_print.h"
 #include "platform.h"
 #include "tv_config.h"
 
@@ -28,97 +29,6 @@ static size_t db_pos;      /* bytes received since */
 static int have_output;
 static uint64_t perf_ticks;
 static uint32_t perf_n;
-
-/* ---- output ------------------------------------------------------------ */
-
-static void put_str(const char *s)
-{
-    while (*s) {
-        plat_putc(*s++);
-    }
-}
-
-static void put_printable(const char *s)
-{
-    for (; *s; ++s) {
-        char c = *s;
-        plat_putc((c >= 0x20 && c < 0x7f) ? c : '?');
-    }
-}
-
-static void put_u64(uint64_t v)
-{
-    char tmp[21];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0u);
-    while (n > 0) {
-        plat_putc(tmp[--n]);
-    }
-}
-
-static void put_i64(int64_t v)
-{
-    if (v < 0) {
-        plat_putc('-');
-        put_u64((uint64_t)0 - (uint64_t)v);
-    } else {
-        put_u64((uint64_t)v);
-    }
-}
-
-static void put_hex_byte(uint8_t b)
-{
-    static const char digits[] = "0123456789abcdef";
-    plat_putc(digits[b >> 4]);
-    plat_putc(digits[b & 0x0f]);
-}
-
-/* Prints v as printf("%0.3f") does: v * 1000 is exact in a double (24 + 10 bits),
- * rounded to the nearest integer, ties to even. */
-static void put_fixed3(float v)
-{
-    double d = (double)v * 1000.0;
-    if (d < 0.0) {
-        plat_putc('-');
-        d = -d;
-    }
-    if (!(d < 1.8e19)) { /* infinity, NaN or too large for 64 bits */
-        put_str(d != d ? "nan" : "inf");
-        return;
-    }
-    uint64_t whole = (uint64_t)d;
-    double frac = d - (double)whole;
-    if (frac > 0.5 || (frac == 0.5 && (whole & 1u))) {
-        whole += 1u;
-    }
-    put_u64(whole / 1000u);
-    plat_putc('.');
-    uint32_t milli = (uint32_t)(whole % 1000u);
-    plat_putc((char)('0' + milli / 100u));
-    plat_putc((char)('0' + (milli / 10u) % 10u));
-    plat_putc((char)('0' + milli % 10u));
-}
-
-static void end_line(void)
-{
-    put_str("\r\n");
-}
-
-static void line(const char *s)
-{
-    put_str(s);
-    end_line();
-}
-
-static void error(const char *s)
-{
-    put_str("e-[");
-    put_str(s);
-    put_str("]\r\n");
-}
 
 /* ---- numbers and time -------------------------------------------------- */
 
@@ -150,9 +60,9 @@ static uint64_t ticks_to_us(uint64_t ticks)
 
 static void put_lap(uint64_t ticks)
 {
-    put_str("m-lap-us-");
-    put_u64(ticks_to_us(ticks));
-    end_line();
+    out_str("m-lap-us-");
+    out_u64(ticks_to_us(ticks));
+    out_end_line();
 }
 
 /* ---- the model --------------------------------------------------------- */
@@ -215,7 +125,7 @@ static float dequantize(int8_t q)
 static void put_results(void)
 {
     const int8_t *out = TV_MODEL_OUTPUT();
-    put_str("m-results-[");
+    out_str("m-results-[");
 #if TV_RESULTS_MSE
     float sum = 0.0f;
     size_t n = (size_t)TV_OUTPUT_ELEMENTS < (size_t)TV_INPUT_ELEMENTS ? (size_t)TV_OUTPUT_ELEMENTS
@@ -229,33 +139,33 @@ static void put_results(void)
         float diff = dequantize(out[i]) - x;
         sum += diff * diff;
     }
-    put_fixed3(n ? sum / (float)n : 0.0f);
+    out_fixed3(n ? sum / (float)n : 0.0f);
 #else
     for (size_t i = 0; i < (size_t)TV_OUTPUT_ELEMENTS; ++i) {
         if (i) {
             plat_putc(',');
         }
-        put_fixed3(dequantize(out[i]));
+        out_fixed3(dequantize(out[i]));
     }
 #endif
-    put_str("]\r\n");
+    out_str("]\r\n");
 }
 
 static void put_output_hex(void)
 {
     const int8_t *out = TV_MODEL_OUTPUT();
-    put_str("m-tv-output-[");
+    out_str("m-tv-output-[");
     for (size_t i = 0; i < (size_t)TV_OUTPUT_ELEMENTS; ++i) {
-        put_hex_byte((uint8_t)out[i]);
+        out_hex_byte((uint8_t)out[i]);
     }
-    put_str("]\r\n");
+    out_str("]\r\n");
 }
 
 static void inference_failed(int status)
 {
-    put_str("e-[Inference failed with status ");
-    put_i64(status);
-    put_str("]\r\n");
+    out_str("e-[Inference failed with status ");
+    out_i64(status);
+    out_str("]\r\n");
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -278,78 +188,78 @@ static void cmd_db_load(const char *arg)
 {
     uint64_t n = 0;
     if (arg == NULL) {
-        error("Command 'db load' requires the # of bytes");
+        out_error("Command 'db load' requires the # of bytes");
         return;
     }
     if (!parse_uint(arg, UINT32_MAX, &n) || n == 0u) {
-        error("Command 'db load' must be >0 bytes");
+        out_error("Command 'db load' must be >0 bytes");
         return;
     }
     if (n > (uint64_t)TV_DB_BYTES) {
-        put_str("e-[Command 'db load' of ");
-        put_u64(n);
-        put_str(" bytes exceeds the input buffer of ");
-        put_u64((uint64_t)TV_DB_BYTES);
-        put_str(" bytes]\r\n");
+        out_str("e-[Command 'db load' of ");
+        out_u64(n);
+        out_str(" bytes exceeds the input buffer of ");
+        out_u64((uint64_t)TV_DB_BYTES);
+        out_str(" bytes]\r\n");
         return;
     }
     db_expected = (size_t)n;
     db_pos = 0;
-    put_str("m-[Expecting ");
-    put_u64(n);
-    put_str(" bytes]\r\n");
+    out_str("m-[Expecting ");
+    out_u64(n);
+    out_str(" bytes]\r\n");
 }
 
 static void cmd_db_hex(const char *hex)
 {
     size_t len = strlen(hex);
     if (len % 2u) {
-        error("Insufficent number of hex digits");
+        out_error("Insufficent number of hex digits");
         return;
     }
     for (size_t i = 0; i < len; i += 2u) {
         if (hex_value(hex[i]) < 0 || hex_value(hex[i + 1u]) < 0) {
             char pair[3] = {hex[i], hex[i + 1u], '\0'};
-            put_str("e-[Invalid hex digit '");
-            put_printable(pair);
-            put_str("']\r\n");
+            out_str("e-[Invalid hex digit '");
+            out_printable(pair);
+            out_str("']\r\n");
             return;
         }
     }
     if (db_expected == 0u) {
-        error("Command 'db' needs a 'db load <N>' first");
+        out_error("Command 'db' needs a 'db load <N>' first");
         return;
     }
     if (db_pos + len / 2u > db_expected) {
-        put_str("e-[Command 'db' sends more than the ");
-        put_u64(db_expected);
-        put_str(" bytes expected]\r\n");
+        out_str("e-[Command 'db' sends more than the ");
+        out_u64(db_expected);
+        out_str(" bytes expected]\r\n");
         return;
     }
     for (size_t i = 0; i < len; i += 2u) {
         db[db_pos++] = (uint8_t)(hex_value(hex[i]) * 16 + hex_value(hex[i + 1u]));
     }
     if (len > 0u && db_pos == db_expected) {
-        line("m-load-done");
+        out_line("m-load-done");
     }
 }
 
 static void cmd_db_print(void)
 {
     for (size_t i = 0; i < db_expected; i += 8u) {
-        put_str("m-buffer");
+        out_str("m-buffer");
         for (size_t j = i; j < i + 8u && j < db_expected; ++j) {
             plat_putc('-');
-            put_hex_byte(db[j]);
+            out_hex_byte(db[j]);
         }
-        end_line();
+        out_end_line();
     }
 }
 
 static void cmd_db(int argc, char **argv)
 {
     if (argc < 2) {
-        error("Command 'db' requires a subcommand");
+        out_error("Command 'db' requires a subcommand");
     } else if (strcmp(argv[1], "load") == 0) {
         cmd_db_load(argc > 2 ? argv[2] : NULL);
     } else if (strcmp(argv[1], "print") == 0) {
@@ -363,16 +273,16 @@ static void cmd_infer(int argc, char **argv)
 {
     uint64_t n = 1, w = 10;
     if (argc > 1 && (!parse_uint(argv[1], 1000000000u, &n) || n == 0u)) {
-        error("Inference iterations must be >0");
+        out_error("Inference iterations must be >0");
         return;
     }
     if (argc > 2 && !parse_uint(argv[2], 1000000000u, &w)) {
-        error("Inference warmup must be >=0");
+        out_error("Inference warmup must be >=0");
         return;
     }
-    put_str("m-warmup-start-");
-    put_u64(w);
-    end_line();
+    out_str("m-warmup-start-");
+    out_u64(w);
+    out_end_line();
     for (uint64_t i = 0; i < w; ++i) {
         int status = run_once();
         if (status != 0) {
@@ -380,10 +290,10 @@ static void cmd_infer(int argc, char **argv)
             return;
         }
     }
-    line("m-warmup-done");
-    put_str("m-infer-start-");
-    put_u64(n);
-    end_line();
+    out_line("m-warmup-done");
+    out_str("m-infer-start-");
+    out_u64(n);
+    out_end_line();
     plat_flush();
     /* Nothing is printed between the two time stamps. */
     plat_timer_sync();
@@ -401,56 +311,56 @@ static void cmd_infer(int argc, char **argv)
     perf_n = (uint32_t)n;
     put_lap(t0);
     put_lap(t1);
-    line("m-infer-done");
+    out_line("m-infer-done");
     put_results();
 }
 
 static void cmd_tv_info(void)
 {
-    put_str("m-tv-version-[");
-    put_u64(TV_PROTOCOL_VERSION);
-    put_str("]\r\nm-tv-model-[" TV_MODEL_ID "]\r\n");
-    put_str("m-tv-board-[" TV_BOARD_NAME "]\r\n");
-    put_str("m-tv-conversion-[" TV_CONVERSION_NAME "]\r\n");
-    put_str("m-tv-input-bytes-[");
-    put_u64((uint64_t)TV_DB_BYTES);
-    put_str("]\r\nm-tv-input-shape-[" TV_INPUT_SHAPE_TEXT "]\r\n");
-    put_str("m-tv-input-scale-[" TV_INPUT_SCALE_TEXT "]\r\n");
-    put_str("m-tv-input-zero-point-[");
-    put_i64(TV_INPUT_ZERO_POINT);
-    put_str("]\r\nm-tv-output-bytes-[");
-    put_u64((uint64_t)TV_OUTPUT_ELEMENTS);
-    put_str("]\r\nm-tv-output-scale-[" TV_OUTPUT_SCALE_TEXT "]\r\n");
-    put_str("m-tv-output-zero-point-[");
-    put_i64(TV_OUTPUT_ZERO_POINT);
-    put_str("]\r\nm-tv-arena-bytes-[");
-    put_u64((uint64_t)TV_ARENA_BYTES);
-    put_str("]\r\nm-tv-macs-[");
-    put_u64((uint64_t)TV_MACS);
-    put_str("]\r\nm-tv-timer-[" TV_TIMER_NAME "]\r\n");
-    put_str("m-tv-timer-hz-[");
-    put_u64(plat_timer_hz());
-    put_str("]\r\n");
+    out_str("m-tv-version-[");
+    out_u64(TV_PROTOCOL_VERSION);
+    out_str("]\r\nm-tv-model-[" TV_MODEL_ID "]\r\n");
+    out_str("m-tv-board-[" TV_BOARD_NAME "]\r\n");
+    out_str("m-tv-conversion-[" TV_CONVERSION_NAME "]\r\n");
+    out_str("m-tv-input-bytes-[");
+    out_u64((uint64_t)TV_DB_BYTES);
+    out_str("]\r\nm-tv-input-shape-[" TV_INPUT_SHAPE_TEXT "]\r\n");
+    out_str("m-tv-input-scale-[" TV_INPUT_SCALE_TEXT "]\r\n");
+    out_str("m-tv-input-zero-point-[");
+    out_i64(TV_INPUT_ZERO_POINT);
+    out_str("]\r\nm-tv-output-bytes-[");
+    out_u64((uint64_t)TV_OUTPUT_ELEMENTS);
+    out_str("]\r\nm-tv-output-scale-[" TV_OUTPUT_SCALE_TEXT "]\r\n");
+    out_str("m-tv-output-zero-point-[");
+    out_i64(TV_OUTPUT_ZERO_POINT);
+    out_str("]\r\nm-tv-arena-bytes-[");
+    out_u64((uint64_t)TV_ARENA_BYTES);
+    out_str("]\r\nm-tv-macs-[");
+    out_u64((uint64_t)TV_MACS);
+    out_str("]\r\nm-tv-timer-[" TV_TIMER_NAME "]\r\n");
+    out_str("m-tv-timer-hz-[");
+    out_u64(plat_timer_hz());
+    out_str("]\r\n");
 }
 
 static void cmd_tv_load(int argc, char **argv)
 {
     uint64_t n = 0;
     if (argc < 2 || !parse_uint(argv[1], UINT32_MAX, &n) || n == 0u) {
-        error("tv-load must be >0 bytes");
+        out_error("tv-load must be >0 bytes");
         return;
     }
     if (n > (uint64_t)TV_DB_BYTES) {
-        put_str("e-[tv-load ");
-        put_u64(n);
-        put_str(" bytes exceed the input buffer of ");
-        put_u64((uint64_t)TV_DB_BYTES);
-        put_str(" bytes]\r\n");
+        out_str("e-[tv-load ");
+        out_u64(n);
+        out_str(" bytes exceed the input buffer of ");
+        out_u64((uint64_t)TV_DB_BYTES);
+        out_str(" bytes]\r\n");
         return;
     }
-    put_str("m-tv-load-ready-[");
-    put_u64(n);
-    put_str("]\r\n");
+    out_str("m-tv-load-ready-[");
+    out_u64(n);
+    out_str("]\r\n");
     plat_flush();
     db_expected = (size_t)n;
     for (db_pos = 0; db_pos < db_expected; ++db_pos) {
@@ -460,16 +370,16 @@ static void cmd_tv_load(int argc, char **argv)
             return;
         }
         if (c < 0) {
-            put_str("e-[tv-load timed out after ");
-            put_u64(db_pos);
-            put_str(" of ");
-            put_u64(n);
-            put_str(" bytes]\r\n");
+            out_str("e-[tv-load timed out after ");
+            out_u64(db_pos);
+            out_str(" of ");
+            out_u64(n);
+            out_str(" bytes]\r\n");
             return;
         }
         db[db_pos] = (uint8_t)c;
     }
-    line("m-load-done");
+    out_line("m-load-done");
 }
 
 static void cmd_tv_infer(void)
@@ -482,21 +392,21 @@ static void cmd_tv_infer(void)
         inference_failed(status);
         return;
     }
-    put_str("m-tv-ticks-[");
-    put_u64(t1 - t0);
-    put_str("]\r\n");
+    out_str("m-tv-ticks-[");
+    out_u64(t1 - t0);
+    out_str("]\r\n");
     put_output_hex();
 }
 
 static void cmd_tv_perf(void)
 {
-    put_str("m-tv-perf-[ticks=");
-    put_u64(perf_ticks);
-    put_str(",n=");
-    put_u64(perf_n);
-    put_str(",hz=");
-    put_u64(plat_timer_hz());
-    put_str("]\r\n");
+    out_str("m-tv-perf-[ticks=");
+    out_u64(perf_ticks);
+    out_str(",n=");
+    out_u64(perf_n);
+    out_str(",hz=");
+    out_u64(plat_timer_hz());
+    out_str("]\r\n");
 }
 
 /* Answers a known command; returns 0 (and prints nothing) for an unknown one. */
@@ -520,10 +430,10 @@ static int dispatch(char *text)
     /* Words past MAX_ARGS stay attached to the last argument. */
     const char *name = argc ? argv[0] : "";
     if (strcmp(name, "name") == 0) {
-        line("m-name-dut-[" TV_DUT_NAME "]");
+        out_line("m-name-dut-[" TV_DUT_NAME "]");
     } else if (strcmp(name, "profile") == 0) {
-        line("m-profile-[" TV_PROFILE "]");
-        line("m-model-[" TV_MODEL_ID "]");
+        out_line("m-profile-[" TV_PROFILE "]");
+        out_line("m-model-[" TV_MODEL_ID "]");
     } else if (strcmp(name, "timestamp") == 0) {
         put_lap(plat_ticks());
     } else if (strcmp(name, "db") == 0) {
@@ -534,7 +444,7 @@ static int dispatch(char *text)
         if (have_output) {
             put_results();
         } else {
-            error("No inference has run");
+            out_error("No inference has run");
         }
     } else if (strcmp(name, "tv-info") == 0) {
         cmd_tv_info();
@@ -546,7 +456,7 @@ static int dispatch(char *text)
         if (have_output) {
             put_output_hex();
         } else {
-            error("No inference has run");
+            out_error("No inference has run");
         }
     } else if (strcmp(name, "tv-perf") == 0) {
         cmd_tv_perf();
@@ -558,10 +468,10 @@ static int dispatch(char *text)
 
 void dut_boot(void)
 {
-    line("m-timestamp-mode-performance");
+    out_line("m-timestamp-mode-performance");
     put_lap(plat_ticks());
-    line("m-init-done");
-    line("m-ready");
+    out_line("m-init-done");
+    out_line("m-ready");
     plat_flush();
 }
 
@@ -569,18 +479,18 @@ void dut_feed(char c)
 {
     if (c == '%') {
         if (cmd_too_long) {
-            error("Command too long");
-            line("m-ready");
+            out_error("Command too long");
+            out_line("m-ready");
         } else {
             static char words[DUT_CMD_MAX + 1];
             cmd_buf[cmd_len] = '\0';
             memcpy(words, cmd_buf, cmd_len + 1u);
             if (!dispatch(words)) {
-                put_str("e-[Unknown command: ");
-                put_printable(cmd_buf);
-                put_str("]\r\n");
+                out_str("e-[Unknown command: ");
+                out_printable(cmd_buf);
+                out_str("]\r\n");
             }
-            line("m-ready");
+            out_line("m-ready");
         }
         plat_flush();
         cmd_len = 0;
