@@ -46,8 +46,9 @@
 /* How long tv-load waits for the next byte, in microseconds of the board's timer.
 {%- if board.emulated %}
  * Emulated board: guest time under -icount runs about 50x faster than real time
- * while the guest polls its UART, so 120 s of guest time is about 2 s here. */
-#define TV_LOAD_TIMEOUT_US 120000000ULL
+ * while the guest polls its UART, so 600 s of guest time is about 10 s here (a
+ * margin for a loaded host machine). */
+#define TV_LOAD_TIMEOUT_US 600000000ULL
 {%- else %} */
 #define TV_LOAD_TIMEOUT_US 2000000ULL
 {%- endif %}
