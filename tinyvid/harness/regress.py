@@ -146,14 +146,15 @@ def load_baseline(path: Path | None) -> dict[str, dict[str, float]]:
                          hint="rewrite it with `tinyvid regress SUITE --update-baseline`") from None
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that ``path`` holds either the old or the new file, never half."""
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` holds either the old or the new file, never
+    half of one: a temporary file beside it, flushed to disk, then os.replace."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -163,6 +164,10 @@ def write_json_atomic(path: Path, data: dict) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bool = False,
@@ -230,15 +235,7 @@ def regress(suite_file: str | Path, *, junit: Path | None = None, json_path: Pat
     if echo:
         echo(suite_text(outcome))
     if junit is not None:
-        _write_text_atomic(Path(junit), suite_junit(outcome))
+        write_atomic(Path(junit), suite_junit(outcome))
     if json_path is not None:
-        _write_text_atomic(Path(json_path), to_json(outcome) + "\n")
+        write_atomic(Path(json_path), to_json(outcome) + "\n")
     return outcome
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
