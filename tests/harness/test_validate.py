@@ -79,7 +79,7 @@ def test_a_plain_board_output_is_recovered_from_its_printed_results():
 def test_without_a_reference_only_accuracy_is_reported():
     result = validate(client_for(FakeDut()), samples(4))
     assert result.compared == 0 and result.accuracy is not None
-    assert "not compared" in validate_text(result)
+    assert "not compared" in validate_text(result) and "no host reference" in validate_text(result)
 
 
 def test_labels_of_a_data_set_that_does_not_fit_the_model_are_not_scored():

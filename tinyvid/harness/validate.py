@@ -182,6 +182,8 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
         requested = len(samples) if hasattr(samples, "__len__") else 0
     info = None
     result = ValidationResult(board="", model="", requested=requested, class_names=tuple(class_names))
+    if reference is None:
+        result.notes.append("no host reference (give the model's .tflite): outputs not compared")
     try:
         info = client.tv_info()
         result.board = (info.board if info else "") or client.name()
