@@ -150,3 +150,15 @@ def test_concatenation_matches_tflm(seed, case):
     rng = np.random.default_rng(seed)
     shapes, axis = case
     assert_bit_exact(concat_model(rng, shapes, axis))
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), in_scale=st.floats(0.005, 0.3), ratio=st.floats(0.05, 3.0), out_zp=st.integers(-128, 0),
+       shape=st.sampled_from([(1, 9), (1, 2, 3, 4)]))
+def test_hard_swish_matches_tflm(seed, in_scale, ratio, out_zp, shape):
+    from .modelbuilder import Op, T, build
+
+    rng = np.random.default_rng(seed)
+    x = T(shape, "int8", in_scale, int(rng.integers(-128, 128)))
+    y = T(shape, "int8", in_scale * ratio, out_zp)
+    assert_bit_exact(build([x, y], [Op("HARD_SWISH", [0], [1])], [0], [1]), samples=20)

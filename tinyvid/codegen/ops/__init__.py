@@ -27,6 +27,7 @@ _MODULES = (
     "pad",
     "concatenation",
     "mean",
+    "hard_swish",
 )
 
 
