@@ -45,10 +45,10 @@
 #define TV_TIMER_HZ {{ board.timer.hz }}ULL
 /* How long tv-load waits for the next byte, in microseconds of the board's timer.
 {%- if board.emulated %}
- * Emulated board: guest time under -icount runs about 50x faster than real time
- * while the guest polls its UART, so 600 s of guest time is about 10 s here (a
- * margin for a loaded host machine). */
-#define TV_LOAD_TIMEOUT_US 600000000ULL
+ * Emulated board: this counts guest time (-icount), which advances about 1-4 s a
+ * real second while the guest polls its UART; 10 s of guest time is a few real
+ * seconds, with a margin for a loaded host machine. */
+#define TV_LOAD_TIMEOUT_US 10000000ULL
 {%- else %} */
 #define TV_LOAD_TIMEOUT_US 2000000ULL
 {%- endif %}

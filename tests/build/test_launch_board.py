@@ -140,3 +140,19 @@ def test_an_unbuilt_project_is_not_launched(tmp_path):
         with launch_board(project.path):
             pass
     assert "tinyvid build" in err.value.hint
+
+
+@pytest.mark.emulated
+@needs_qemu
+def test_an_emulated_tv_load_that_stops_times_out_in_seconds(built):
+    import time
+
+    with launch_board(built("qemu-mps2-an386")) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        dut.send(b"tv-load 16%")
+        assert dut.line() == "m-tv-load-ready-[16]"
+        dut.send(b"\x01\x02\x03")
+        start = time.monotonic()
+        assert dut.reply(timeout=60) == ["e-[tv-load timed out after 3 of 16 bytes]", "m-ready"]
+        assert time.monotonic() - start < 40
+        assert dut.command("name")[0] == "m-name-dut-[tinyvid-qemu-mps2-an386]"
