@@ -131,3 +131,23 @@ def test_bench_finds_the_board_file_from_the_firmwares_tv_info():
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["board"] == "qemu-mps2-an386" and data["work_unit"] == "instructions"
+
+
+def test_a_broken_budget_on_bench_exits_1_and_says_by_how_much():
+    with FakeDutServer(FakeDut(us_per_inference=1500)) as server:
+        out = run("bench", "--port", server.url, "--windows", 1, "--iterations", 1,
+                  "--budget", "latency_us=1000", "--budget", "arena_bytes=1000000")
+    assert out.exit_code == 1, out.output
+    assert "REGRESSION latency_us 1500 vs budget <= 1000: +500 (+50.0%)" in out.output
+    assert "ok         arena_bytes 4096 vs budget <= 1e+06" in out.output
+
+
+def test_a_met_budget_on_validate_exits_0(tmp_path):
+    with FakeDutServer(FakeDut()) as server:
+        out = run("validate", "--port", server.url, "--data", raw_folder(tmp_path), "--budget", "accuracy=0")
+    assert out.exit_code == 0, out.output
+
+
+def test_an_unknown_budget_metric_is_a_usage_error_naming_the_metrics():
+    out = run("bench", "--port", "loop://", "--budget", "speed=3")
+    assert out.exit_code == 2 and "latency_us" in out.output

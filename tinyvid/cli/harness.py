@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tinyvid.errors import EXIT_ERROR, EXIT_OK
+from tinyvid.errors import EXIT_ERROR, EXIT_REGRESSION
 
 _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
               "exec:PATH (host-board binary) or 'auto' (find --board by its USB id).")
@@ -16,6 +16,42 @@ _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST
 def _target(port, project):
     if (port is None) == (project is None):
         raise click.UsageError("give exactly one of --port URL or --project DIR")
+
+
+def _budgets(ctx, param, values) -> dict[str, float]:
+    from tinyvid.harness.suite import METRICS
+
+    budgets = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or key not in METRICS:
+                raise ValueError
+            budgets[key] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"'{item}': use METRIC=NUMBER, METRIC one of {', '.join(METRICS)}") from None
+    return budgets
+
+
+def _budget_option(example: str):
+    return click.option("--budget", "budgets", multiple=True, callback=_budgets, metavar="METRIC=NUMBER",
+                        help=f"Exit 1 if a figure breaks this limit (a maximum for costs, a minimum for "
+                             f"accuracy, bit_exact, top1_agreement), e.g. {example}. Repeatable.")
+
+
+def _check_budgets(ctx, metrics: dict, budgets: dict) -> None:
+    """Print each budget's verdict; exit 1 when one is broken."""
+    from tinyvid.harness.regress import check_budget
+
+    if not budgets:
+        return
+    findings = check_budget(metrics, budgets)
+    for finding in findings:
+        click.echo(("ok         " if finding.passed else "REGRESSION ") + finding.describe(), err=True)
+    for metric in sorted(set(budgets) - {f.metric for f in findings}):
+        click.echo(f"not measured: {metric} (this board does not report it)", err=True)
+    if any(not f.passed for f in findings):
+        ctx.exit(EXIT_REGRESSION)
 
 
 @click.command("bench")
@@ -32,8 +68,11 @@ def _target(port, project):
               help="Seconds to wait for each line of any other reply.")
 @click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
               help="Record every byte exchanged with the board to this file (hex dump, replayable).")
+@_budget_option("--budget latency_us=50000")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def bench_command(port, project, board, windows, iterations, warmup, timeout, line_timeout, record, as_json):
+@click.pass_context
+def bench_command(ctx, port, project, board, windows, iterations, warmup, timeout, line_timeout, record, budgets,
+                  as_json):
     """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
     estimate of the model on a board."""
     from tinyvid.harness.reporters import bench_text, to_json
@@ -44,6 +83,7 @@ def bench_command(port, project, board, windows, iterations, warmup, timeout, li
                          warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
                          line_timeout=line_timeout, record=record)
     click.echo(to_json(result) if as_json else bench_text(result))
+    _check_budgets(ctx, result.metrics(), budgets)
 
 
 @click.command("validate")
@@ -63,10 +103,11 @@ def bench_command(port, project, board, windows, iterations, warmup, timeout, li
               help="Seconds to wait for each line of any other reply.")
 @click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
               help="Record every byte exchanged with the board to this file (hex dump, replayable).")
+@_budget_option("--budget bit_exact=1.0")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def validate_command(ctx, port, project, board, data, samples, model, per_input, timeout, line_timeout, record,
-                     as_json):
+                     budgets, as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
     from tinyvid.harness.reporters import to_json, validate_text
@@ -81,6 +122,7 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
         click.secho(f"error: the run stopped early; the {result.count} result(s) above were kept",
                     fg="red", err=True)
         ctx.exit(EXIT_ERROR)
+    _check_budgets(ctx, result.metrics(), budgets)
 
 
 @click.command("regress")
