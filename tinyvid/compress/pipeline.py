@@ -20,8 +20,7 @@ from tinyvid.errors import DataError
 
 DEFAULT_OUT_DIR = "runs/compress"
 DEFAULT_EPOCHS = 8
-TFLM_FRAMES = 16
-TFLM_TOLERANCE_LSB = 1
+TFLM_FRAMES = 64
 
 
 def load_matching_dataset(model, source, *, seed: int = 0, progress: bool = False):
@@ -185,7 +184,8 @@ def compress(
     )
     n = min(tflm_frames, len(test))
     worst = ev.tflm_max_difference(int8, test.x[:n])
-    report.tflm = {"frames": n, "max_lsb": worst, "tolerance_lsb": TFLM_TOLERANCE_LSB, "agree": worst <= TFLM_TOLERANCE_LSB}
+    tolerance = ev.tflm_tolerance(int8)
+    report.tflm = {"frames": n, "max_lsb": worst, "tolerance_lsb": tolerance, "agree": worst <= tolerance}
     report.files = {k: str(v) for k, v in files.items()}
     files["report"].write_text(report.to_json() + "\n")
     return report
