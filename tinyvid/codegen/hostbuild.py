@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tinyvid.errors import ProjectError
 
-WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wshadow", "-Wconversion", "-Wsign-conversion",
+            "-Wstrict-prototypes", "-Wmissing-prototypes"]
 SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 
 

@@ -17,7 +17,7 @@ int tv_average_pool2d_s8(const tv_pool_params_t *p, const int8_t *in, int8_t *ou
                     int32_t count = 0;
                     for (y = ys; y < ye; ++y) {
                         for (x = xs; x < xe; ++x) {
-                            acc += in[(((size_t)b * p->in_h + y0 + y) * p->in_w + x0 + x) * p->channels + c];
+                            acc += in[((b * p->in_h + y0 + y) * p->in_w + x0 + x) * p->channels + c];
                             ++count;
                         }
                     }
@@ -25,7 +25,7 @@ int tv_average_pool2d_s8(const tv_pool_params_t *p, const int8_t *in, int8_t *ou
                         return -1;
                     }
                     acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    out[(((size_t)b * p->out_h + oy) * p->out_w + ox) * p->channels + c] =
+                    out[((b * p->out_h + oy) * p->out_w + ox) * p->channels + c] =
                         (int8_t)tv_clamp(acc, p->act_min, p->act_max);
                 }
             }

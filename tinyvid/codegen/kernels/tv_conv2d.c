@@ -26,8 +26,8 @@ void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *f
                             if (x < 0 || x >= p->in_w) {
                                 continue;
                             }
-                            ip = in + (((size_t)b * p->in_h + y) * p->in_w + x) * p->in_c + c0;
-                            fp = filter + (((size_t)oc * p->k_h + ky) * p->k_w + kx) * p->k_c;
+                            ip = in + ((b * p->in_h + y) * p->in_w + x) * p->in_c + c0;
+                            fp = filter + ((oc * p->k_h + ky) * p->k_w + kx) * p->k_c;
                             for (ic = 0; ic < p->k_c; ++ic) {
                                 acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + p->in_offset);
                             }
@@ -37,7 +37,7 @@ void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *f
                         acc += bias[oc];
                     }
                     acc = tv_mul_by_quantized_mul(acc, mult[oc], shift[oc]) + p->out_offset;
-                    out[(((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
+                    out[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
                         (int8_t)tv_clamp(acc, p->act_min, p->act_max);
                 }
             }

@@ -23,8 +23,8 @@ void tv_depthwise_conv2d_s8(const tv_depthwise_conv2d_params_t *p, const int8_t 
                                 if (x < 0 || x >= p->in_w) {
                                     continue;
                                 }
-                                acc += (int32_t)filter[((size_t)ky * p->k_w + kx) * p->out_c + oc] *
-                                       ((int32_t)in[(((size_t)b * p->in_h + y) * p->in_w + x) * p->in_c + ic] +
+                                acc += (int32_t)filter[(ky * p->k_w + kx) * p->out_c + oc] *
+                                       ((int32_t)in[((b * p->in_h + y) * p->in_w + x) * p->in_c + ic] +
                                         p->in_offset);
                             }
                         }
@@ -32,7 +32,7 @@ void tv_depthwise_conv2d_s8(const tv_depthwise_conv2d_params_t *p, const int8_t 
                             acc += bias[oc];
                         }
                         acc = tv_mul_by_quantized_mul(acc, mult[oc], shift[oc]) + p->out_offset;
-                        out[(((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
+                        out[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
                             (int8_t)tv_clamp(acc, p->act_min, p->act_max);
                     }
                 }

@@ -5,9 +5,9 @@ void tv_fully_connected_s8(const tv_fully_connected_params_t *p, const int8_t *i
 {
     int32_t b, u, d;
     for (b = 0; b < p->batches; ++b) {
-        const int8_t *x = in + (size_t)b * p->depth;
+        const int8_t *x = in + b * p->depth;
         for (u = 0; u < p->units; ++u) {
-            const int8_t *w = weights + (size_t)u * p->depth;
+            const int8_t *w = weights + u * p->depth;
             const int32_t q = p->per_channel ? u : 0;
             int32_t acc = 0;
             for (d = 0; d < p->depth; ++d) {
@@ -17,7 +17,7 @@ void tv_fully_connected_s8(const tv_fully_connected_params_t *p, const int8_t *i
                 acc += bias[u];
             }
             acc = tv_mul_by_quantized_mul(acc, mult[q], shift[q]) + p->out_offset;
-            out[(size_t)b * p->units + u] = (int8_t)tv_clamp(acc, p->act_min, p->act_max);
+            out[b * p->units + u] = (int8_t)tv_clamp(acc, p->act_min, p->act_max);
         }
     }
 }

@@ -16,10 +16,10 @@ void tv_max_pool2d_s8(const tv_pool_params_t *p, const int8_t *in, int8_t *out)
                     int32_t best = INT8_MIN;
                     for (y = ys; y < ye; ++y) {
                         for (x = xs; x < xe; ++x) {
-                            best = tv_max_i32(best, in[(((size_t)b * p->in_h + y0 + y) * p->in_w + x0 + x) * p->channels + c]);
+                            best = tv_max_i32(best, in[((b * p->in_h + y0 + y) * p->in_w + x0 + x) * p->channels + c]);
                         }
                     }
-                    out[(((size_t)b * p->out_h + oy) * p->out_w + ox) * p->channels + c] =
+                    out[((b * p->out_h + oy) * p->out_w + ox) * p->channels + c] =
                         (int8_t)tv_clamp(best, p->act_min, p->act_max);
                 }
             }

@@ -14,8 +14,8 @@ void tv_softmax_s8(const tv_softmax_params_t *p, const int8_t *in, int8_t *out)
 {
     int32_t i, c;
     for (i = 0; i < p->outer; ++i) {
-        const int8_t *x = in + (size_t)i * p->depth;
-        int8_t *y = out + (size_t)i * p->depth;
+        const int8_t *x = in + i * p->depth;
+        int8_t *y = out + i * p->depth;
         int32_t max_in_row = INT8_MIN;
         int32_t sum = 0;
         int32_t headroom, bits_over_unit, scale, exponent;
