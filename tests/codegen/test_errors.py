@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from tinyvid.cli import main
@@ -71,3 +72,16 @@ def test_softmax_on_a_degenerate_scale_is_refused_before_tflm_would_abort(tmp_pa
     result = CliRunner().invoke(main, ["verify", str(path), "--samples", "2"])
     assert result.exit_code == 2
     assert "too small for int8 softmax" in result.output
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path, resnet8_model):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(main, ["emit", str(resnet8_model), "-o", str(target)])
+    assert result.exit_code == 2 and "is a file" in result.output
+    from tinyvid.codegen import emit
+    from tinyvid.errors import ProjectError
+
+    with pytest.raises(ProjectError, match="not a folder"):
+        emit(resnet8_model, target, measure_tflm=False)
+    assert target.read_text() == "not a folder"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 
 from tinyvid.codegen import emit
@@ -39,8 +41,6 @@ def test_mutated_models_fail_cleanly_or_run_under_sanitizers(tmp_path):
         outcomes["emitted"] += 1
         if outcomes["ran"] < 4:  # building under the sanitizers is slow: a few are enough
             exe = build(out, [main_c], tmp_path / f"exe{case}")
-            import subprocess
-
             assert subprocess.run([str(exe)], capture_output=True, timeout=60).returncode in (0, 1)
             outcomes["ran"] += 1
     assert outcomes["error"] > 0 and outcomes["emitted"] > 0

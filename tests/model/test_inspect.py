@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from tinyvid.cli import main
@@ -30,3 +31,22 @@ def test_garbage_file_is_one_line_error_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["inspect", str(p)])
     assert result.exit_code == 2
     assert "error:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_inspects_a_keras_model_by_converting_it(tmp_path):
+    from tinyvid import _tf
+
+    keras = _tf.keras()
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inp)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inp, keras.layers.Dense(2)(x))
+    path = tmp_path / "net.keras"
+    model.save(path)
+    result = CliRunner().invoke(main, ["inspect", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["model"] == "net.keras"
+    assert data["total_macs"] == 16 * 16 * 4 * 3 * 3 * 3 + 4 * 2
+    assert data["input_dtypes"] == ["float32"]

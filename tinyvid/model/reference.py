@@ -10,7 +10,6 @@ down with it).
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 
@@ -222,8 +221,3 @@ def litert_invoke(model, inputs: list[np.ndarray], *, all_tensors: bool = False)
         except (ValueError, RuntimeError):
             continue
     return outs, tensors
-
-
-def reference_json(outputs: list[np.ndarray]) -> str:
-    """Outputs as JSON (for debugging and reports)."""
-    return json.dumps([o.tolist() for o in outputs])
