@@ -7,11 +7,16 @@ connects is kept and delivered to it (the boot lines); what it prints while no
 client is connected later is dropped, as a real UART with nobody listening would.
 A new client replaces the current one. When the board's stream ends (QEMU or the
 process exited) the client's connection is closed.
+
+Every blocking call waits at most a poll interval and then checks whether the
+bridge is closing; a slow reader or writer on either side only slows the stream
+down, as a UART with flow control would, it never drops the connection.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import socket
 import threading
 from typing import Callable
@@ -20,14 +25,36 @@ _POLL_S = 0.1
 _PENDING_LIMIT = 1 << 20
 
 
+class BridgeClosed(OSError):
+    """The bridge is shutting down."""
+
+
+def send_all(sock: socket.socket, data: bytes, stop: threading.Event) -> None:
+    """Sends everything, waiting for the peer as long as it takes, unless ``stop``."""
+    view = memoryview(data)
+    while view:
+        if stop.is_set():
+            raise BridgeClosed("the bridge is closing")
+        _, writable, _ = select.select([], [sock], [], _POLL_S)
+        if writable:
+            view = view[sock.send(view) :]
+
+
+def _recv_ready(sock: socket.socket) -> bytes | None:
+    """What the socket has (b"" at its end), or None after a poll interval."""
+    readable, _, _ = select.select([sock], [], [], _POLL_S)
+    return sock.recv(65536) if readable else None
+
+
 class SerialBridge:
     def __init__(
         self,
-        read_board: Callable[[], bytes],
+        read_board: Callable[[], bytes | None],
         write_board: Callable[[bytes], None],
         *,
         port: int = 0,
         host: str = "127.0.0.1",
+        stopping: threading.Event | None = None,
     ):
         self._read_board = read_board
         self._write_board = write_board
@@ -35,14 +62,13 @@ class SerialBridge:
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind((host, port))
         self._server.listen(4)
-        self._server.settimeout(_POLL_S)
         self.host = host
         self.port = self._server.getsockname()[1]
         self._lock = threading.Lock()
         self._client: socket.socket | None = None
         self._pending = bytearray()
         self._ever_connected = False
-        self._stop = threading.Event()
+        self.stopping = stopping or threading.Event()  # set by close()
         self.board_ended = threading.Event()
         self._threads = [
             threading.Thread(target=self._accept_loop, name="bridge-accept", daemon=True),
@@ -59,47 +85,51 @@ class SerialBridge:
         return self
 
     def close(self) -> None:
-        self._stop.set()
+        self.stopping.set()
         with self._lock:
             self._drop_client()
+        for thread in self._threads:
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join(timeout=2)
         try:
             self._server.close()
         except OSError:
             pass
-        for thread in self._threads:
-            if thread.is_alive() and thread is not threading.current_thread():
-                thread.join(timeout=2)
 
     # -- board -> client -------------------------------------------------
     def _board_loop(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
                 data = self._read_board()
             except OSError:
                 data = b""
-            if data is None:  # nothing yet (read timed out)
+            if data is None:  # nothing within the poll interval
                 continue
             if not data:
                 break
             with self._lock:
-                if self._client is not None:
-                    try:
-                        self._client.sendall(data)
-                    except OSError:
-                        self._drop_client()
-                elif not self._ever_connected and len(self._pending) < _PENDING_LIMIT:
+                client = self._client
+                if client is None and not self._ever_connected and len(self._pending) < _PENDING_LIMIT:
                     self._pending += data
+            if client is not None:
+                try:
+                    send_all(client, data, self.stopping)
+                except OSError:
+                    with self._lock:
+                        if self._client is client:
+                            self._drop_client()
         self.board_ended.set()
         with self._lock:
             self._drop_client()
 
     # -- client -> board -------------------------------------------------
     def _accept_loop(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
+                readable, _, _ = select.select([self._server], [], [], _POLL_S)
+                if not readable:
+                    continue
                 client, _ = self._server.accept()
-            except socket.timeout:
-                continue
             except OSError:
                 return
             if self.board_ended.is_set():
@@ -110,23 +140,23 @@ class SerialBridge:
                 self._drop_client()
                 self._client = client
                 self._ever_connected = True
-                if self._pending:
+                pending, self._pending = bytes(self._pending), bytearray()
+                if pending:
                     try:
-                        client.sendall(bytes(self._pending))
+                        send_all(client, pending, self.stopping)
                     except OSError:
                         self._drop_client()
-                    self._pending.clear()
+                        continue
             threading.Thread(target=self._client_loop, args=(client,), name="bridge-client", daemon=True).start()
 
     def _client_loop(self, client: socket.socket) -> None:
-        client.settimeout(_POLL_S)
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             try:
-                data = client.recv(4096)
-            except socket.timeout:
-                continue
-            except OSError:
+                data = _recv_ready(client)
+            except (OSError, ValueError):  # ValueError: closed by _drop_client
                 break
+            if data is None:
+                continue
             if not data:
                 break
             try:
@@ -139,33 +169,30 @@ class SerialBridge:
 
     def _drop_client(self) -> None:
         if self._client is not None:
-            try:
-                self._client.close()
-            except OSError:
-                pass
+            for step in (lambda s: s.shutdown(socket.SHUT_RDWR), lambda s: s.close()):
+                try:
+                    step(self._client)
+                except OSError:
+                    pass
             self._client = None
 
 
 def fd_reader(fd: int) -> Callable[[], bytes | None]:
     """A read_board for a pipe: waits up to the poll interval, b"" at its end."""
-    import select
 
     def read() -> bytes | None:
         ready, _, _ = select.select([fd], [], [], _POLL_S)
-        if not ready:
-            return None
-        return os.read(fd, 4096)
+        return os.read(fd, 65536) if ready else None
 
     return read
 
 
 def socket_reader(sock: socket.socket) -> Callable[[], bytes | None]:
-    sock.settimeout(_POLL_S)
+    """A read_board for a socket (left in blocking mode for the writer)."""
+    sock.settimeout(None)
+    return lambda: _recv_ready(sock)
 
-    def read() -> bytes | None:
-        try:
-            return sock.recv(4096)
-        except socket.timeout:
-            return None
 
-    return read
+def socket_writer(sock: socket.socket, stop: threading.Event) -> Callable[[bytes], None]:
+    """A write_board for a socket: waits for the board as long as it reads."""
+    return lambda data: send_all(sock, data, stop)

@@ -21,13 +21,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from tinyvid.boards import Board
-from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader
+
+from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader, socket_writer
 from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
 from tinyvid.errors import ProjectError
 
@@ -125,8 +127,9 @@ def _start_qemu(
         raise
     stack.callback(link.close)
     link.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    stop = threading.Event()
     try:
-        bridge = SerialBridge(socket_reader(link), link.sendall, port=port).start()
+        bridge = SerialBridge(socket_reader(link), socket_writer(link, stop), port=port, stopping=stop).start()
     except OSError as exc:
         _kill(process)
         raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
