@@ -80,8 +80,8 @@ def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[R
             process, bridge = _start_host(image, port)
         else:
             process, bridge = _start_qemu(board, image, port, stack)
-        stack.callback(_kill, process)
         stack.callback(bridge.close)
+        stack.callback(_kill, process)  # runs first: a blocked bridge thread then ends at once
         yield RunningBoard(url=bridge.url, board=board, process=process, port=bridge.port)
 
 
