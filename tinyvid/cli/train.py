@@ -7,6 +7,8 @@ import json
 
 import click
 
+from tinyvid.train.fitting import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE
+
 
 class ImageSize(click.ParamType):
     """``HxW`` (e.g. ``48x48``) or one number for a square."""
@@ -48,7 +50,11 @@ def _pct(v: float) -> str:
 
 def _split_line(desc: dict) -> str:
     s = desc["splits"]
-    return "  ".join(f"{name} {s[name]['frames']} ({s[name]['clips']} clips)" for name in ("train", "val", "test"))
+    def one(name):
+        frames, clips = s[name]["frames"], s[name]["clips"]
+        return f"{name} {frames}" + (f" ({clips} clips)" if clips != frames else "")
+
+    return "  ".join(one(name) for name in ("train", "val", "test"))
 
 
 @click.command("data")
@@ -86,10 +92,10 @@ def data_command(source, image_size, channels, fps, seed, as_json):
 @_data_source
 @click.option("--arch", default="tiny_cnn", show_default=True,
               help="Architecture: tiny_cnn, mobilenet_v1 or resnet8.")
-@click.option("--epochs", type=int, default=None, help="Most epochs (early stopping may end sooner) [40].")
-@click.option("--batch-size", type=int, default=None, help="Batch size [32].")
-@click.option("--learning-rate", type=float, default=None, help="Adam learning rate [0.003].")
-@click.option("--patience", type=int, default=None, help="Epochs without better validation accuracy before stopping [10].")
+@click.option("--epochs", type=int, default=None, help=f"Most epochs (early stopping may end sooner) [{DEFAULT_EPOCHS}].")
+@click.option("--batch-size", type=int, default=None, help=f"Batch size [{DEFAULT_BATCH_SIZE}].")
+@click.option("--learning-rate", type=float, default=None, help=f"Initial Adam learning rate (cosine decay) [{DEFAULT_LEARNING_RATE}].")
+@click.option("--patience", type=int, default=None, help=f"Epochs without better validation accuracy before stopping [{DEFAULT_PATIENCE}].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of data, splits, initialisation and shuffling.")
 @_image_size
 @_channels

@@ -13,6 +13,10 @@ from typing import Callable
 
 from tinyvid.errors import ModelError
 
+# Faster-moving batch-norm statistics than Keras' 0.99: small data sets give few steps
+# per epoch, and validation (early stopping) uses the moving statistics.
+_BN_MOMENTUM = 0.9
+
 
 def _k():
     from tinyvid._tf import keras
@@ -24,7 +28,7 @@ def _conv_bn_relu(x, filters, kernel=3, strides=1, name="conv", relu6=False):
     k = _k()
     L = k.layers
     x = L.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
-    x = L.BatchNormalization(name=f"{name}_bn")(x)
+    x = L.BatchNormalization(momentum=_BN_MOMENTUM, name=f"{name}_bn")(x)
     return L.ReLU(6.0 if relu6 else None, name=f"{name}_relu")(x)
 
 
@@ -78,7 +82,7 @@ def mobilenet_v1(input_shape, num_classes, *, alpha: float = 0.25, dropout: floa
         if stride == 2 and min(int(x.shape[1]), int(x.shape[2])) < 2:
             stride = 1  # tiny inputs: stop downsampling at 1x1
         x = L.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{i}")(x)
-        x = L.BatchNormalization(name=f"dw{i}_bn")(x)
+        x = L.BatchNormalization(momentum=_BN_MOMENTUM, name=f"dw{i}_bn")(x)
         x = L.ReLU(6.0, name=f"dw{i}_relu")(x)
         x = _conv_bn_relu(x, max(8, int(filters * alpha)), kernel=1, name=f"pw{i}", relu6=True)
     return k.Model(inputs, _head(x, num_classes, dropout), name="mobilenet_v1")
@@ -96,7 +100,7 @@ def resnet8(input_shape, num_classes, *, filters: int = 16, dropout: float = 0.0
         stride = 1 if stack == 0 else 2
         y = _conv_bn_relu(x, f, strides=stride, name=f"s{stack + 1}_conv1")
         y = L.Conv2D(f, 3, padding="same", use_bias=False, name=f"s{stack + 1}_conv2")(y)
-        y = L.BatchNormalization(name=f"s{stack + 1}_conv2_bn")(y)
+        y = L.BatchNormalization(momentum=_BN_MOMENTUM, name=f"s{stack + 1}_conv2_bn")(y)
         if stride != 1 or int(x.shape[-1]) != f:
             x = L.Conv2D(f, 1, strides=stride, padding="same", name=f"s{stack + 1}_shortcut")(x)
         x = L.Add(name=f"s{stack + 1}_add")([x, y])
@@ -112,22 +116,23 @@ ARCHITECTURES: dict[str, Callable] = {
 DEFAULT_ARCH = "tiny_cnn"
 
 
-def build_model(arch: str, input_shape, num_classes: int, **params):
-    """Build a fresh (untrained) model; unknown names or parameters are a ModelError."""
-    import inspect
-
-    if arch not in ARCHITECTURES:
-        raise ModelError(f"unknown architecture '{arch}'", f"use one of: {', '.join(ARCHITECTURES)}")
-    builder = ARCHITECTURES[arch]
-    accepted = [p for p in inspect.signature(builder).parameters if p not in ("input_shape", "num_classes")]
+def check_params(arch: str, params: dict) -> dict:
+    """The parameters that are set (not None); unknown architecture or parameter: ModelError."""
+    accepted = list(architecture_params(arch))
     params = {k: v for k, v in params.items() if v is not None}
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ModelError(f"architecture '{arch}' has no parameter {', '.join(unknown)}",
                          f"its parameters are: {', '.join(accepted)}")
+    return params
+
+
+def build_model(arch: str, input_shape, num_classes: int, **params):
+    """Build a fresh (untrained) model; unknown names or parameters are a ModelError."""
+    params = check_params(arch, params)
     if num_classes < 2:
         raise ModelError(f"a classifier needs at least 2 classes, not {num_classes}", "check the data set")
-    return builder(tuple(int(v) for v in input_shape), int(num_classes), **params)
+    return ARCHITECTURES[arch](tuple(int(v) for v in input_shape), int(num_classes), **params)
 
 
 def architecture_params(arch: str) -> dict:

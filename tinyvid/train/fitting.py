@@ -9,10 +9,10 @@ import numpy as np
 
 from tinyvid.data.dataset import FrameDataset, Split
 
-DEFAULT_EPOCHS = 40
+DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_LEARNING_RATE = 3e-3
-DEFAULT_PATIENCE = 10
+DEFAULT_PATIENCE = 8
 
 
 def augment_batch(x: np.ndarray, rng: np.random.Generator, *, max_shift: int = 3) -> np.ndarray:
@@ -119,12 +119,18 @@ def _make_callbacks(patience: int, progress: bool, epochs: int):
     return BestWeights(), EpochLine()
 
 
-def compile_for_classification(model, learning_rate: float = DEFAULT_LEARNING_RATE, loss=None) -> None:
+def compile_for_classification(model, learning_rate: float = DEFAULT_LEARNING_RATE, loss=None,
+                               decay_steps: int | None = None) -> None:
+    """Adam (with cosine decay of the learning rate over ``decay_steps`` if given),
+    sparse categorical cross-entropy on the softmax output, accuracy."""
     from tinyvid._tf import keras
 
     k = keras()
+    lr = learning_rate
+    if decay_steps:
+        lr = k.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.02)
     model.compile(
-        optimizer=k.optimizers.Adam(learning_rate),
+        optimizer=k.optimizers.Adam(lr),
         loss=loss if loss is not None else k.losses.SparseCategoricalCrossentropy(),
         metrics=["accuracy"],
     )
@@ -146,8 +152,9 @@ def fit(
 ):
     """Train ``model`` on ``dataset.train``, validating on ``dataset.val``.
 
-    Compiles the model (Adam, sparse categorical cross-entropy, accuracy) unless it is
-    already compiled and no ``loss`` is given. Stops early when validation accuracy has
+    Compiles the model (Adam with the learning rate decaying along a cosine over
+    ``epochs``, sparse categorical cross-entropy, accuracy) unless it is already
+    compiled and no ``loss`` is given. Stops early when validation accuracy has
     not improved for ``patience`` epochs (0: never) and restores the best weights.
     Returns the Keras ``History``; ``history.best_epoch`` (0-based) and
     ``history.seconds`` are added.
@@ -155,12 +162,13 @@ def fit(
     from tinyvid._tf import set_seed
 
     set_seed(seed)
+    batches = _batches(dataset.train, int(batch_size), seed, augment)
     if loss is not None or not getattr(model, "_is_compiled", False) or model.optimizer is None:
-        compile_for_classification(model, learning_rate, loss)
+        compile_for_classification(model, learning_rate, loss, decay_steps=int(epochs) * len(batches))
     best, line = _make_callbacks(int(patience), progress, int(epochs))
     start = time.perf_counter()
     history = model.fit(
-        _batches(dataset.train, int(batch_size), seed, augment),
+        batches,
         validation_data=(dataset.val.x, dataset.val.y),
         epochs=int(epochs),
         verbose=0,

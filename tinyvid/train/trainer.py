@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tinyvid.data.dataset import FrameDataset
 from tinyvid.errors import ModelError
-from tinyvid.train.architectures import DEFAULT_ARCH, architecture_params, build_model
+from tinyvid.train.architectures import DEFAULT_ARCH, architecture_params, build_model, check_params
 from tinyvid.train.fitting import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -67,7 +67,7 @@ def train(
         raise ModelError(f"epochs must be at least 1, not {epochs}", "use e.g. --epochs 40")
     if batch_size < 1:
         raise ModelError(f"batch size must be at least 1, not {batch_size}", "use e.g. --batch-size 32")
-    architecture_params(arch)  # unknown architecture: fail before loading any data
+    check_params(arch, arch_params)  # unknown architecture or parameter: fail before loading data
     if isinstance(dataset, (str, Path)):
         from tinyvid.data import load_dataset
 
