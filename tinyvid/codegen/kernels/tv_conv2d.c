@@ -1,44 +1,59 @@
 #include "tv_conv2d.h"
 
+/* First and one-past-last filter tap whose input index o + dil * k lies in [0, size). */
+static void tv_tap_range(int32_t o, int32_t dil, int32_t taps, int32_t size, int32_t *first, int32_t *last)
+{
+    int32_t k0 = 0;
+    int32_t k1 = taps;
+    while (k0 < taps && o + dil * k0 < 0) {
+        ++k0;
+    }
+    while (k1 > k0 && o + dil * (k1 - 1) >= size) {
+        --k1;
+    }
+    *first = k0;
+    *last = k1;
+}
+
 void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias,
                   const int32_t *mult, const int32_t *shift, int8_t *out)
 {
-    const int32_t groups = p->in_c / p->k_c;
-    const int32_t per_group = p->out_c / groups;
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
+    const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c;
+    const int32_t k_h = p->k_h, k_w = p->k_w, k_c = p->k_c;
+    const int32_t dil_h = p->dil_h, dil_w = p->dil_w;
+    const int32_t in_offset = p->in_offset, out_offset = p->out_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    const int32_t per_group = out_c / (in_c / k_c);
     int32_t b, oy, ox, oc, ky, kx, ic;
     for (b = 0; b < p->batches; ++b) {
-        for (oy = 0; oy < p->out_h; ++oy) {
+        const int8_t *in_b = in + b * in_h * in_w * in_c;
+        for (oy = 0; oy < out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            for (ox = 0; ox < p->out_w; ++ox) {
+            int32_t ky0, ky1;
+            tv_tap_range(y0, dil_h, k_h, in_h, &ky0, &ky1);
+            for (ox = 0; ox < out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
-                for (oc = 0; oc < p->out_c; ++oc) {
-                    const int32_t c0 = (oc / per_group) * p->k_c;
-                    int32_t acc = 0;
-                    for (ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t y = y0 + p->dil_h * ky;
-                        if (y < 0 || y >= p->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t x = x0 + p->dil_w * kx;
-                            const int8_t *ip;
-                            const int8_t *fp;
-                            if (x < 0 || x >= p->in_w) {
-                                continue;
-                            }
-                            ip = in + ((b * p->in_h + y) * p->in_w + x) * p->in_c + c0;
-                            fp = filter + ((oc * p->k_h + ky) * p->k_w + kx) * p->k_c;
-                            for (ic = 0; ic < p->k_c; ++ic) {
-                                acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + p->in_offset);
+                int8_t *o = out + ((b * out_h + oy) * out_w + ox) * out_c;
+                int32_t kx0, kx1;
+                tv_tap_range(x0, dil_w, k_w, in_w, &kx0, &kx1);
+                for (oc = 0; oc < out_c; ++oc) {
+                    const int32_t c0 = (oc / per_group) * k_c;
+                    const int8_t *f_oc = filter + oc * k_h * k_w * k_c;
+                    int32_t acc = bias ? bias[oc] : 0;
+                    for (ky = ky0; ky < ky1; ++ky) {
+                        const int8_t *row = in_b + (y0 + dil_h * ky) * in_w * in_c + c0;
+                        const int8_t *f_row = f_oc + ky * k_w * k_c;
+                        for (kx = kx0; kx < kx1; ++kx) {
+                            const int8_t *ip = row + (x0 + dil_w * kx) * in_c;
+                            const int8_t *fp = f_row + kx * k_c;
+                            for (ic = 0; ic < k_c; ++ic) {
+                                acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + in_offset);
                             }
                         }
                     }
-                    if (bias) {
-                        acc += bias[oc];
-                    }
-                    acc = tv_mul_by_quantized_mul(acc, mult[oc], shift[oc]) + p->out_offset;
-                    out[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-                        (int8_t)tv_clamp(acc, p->act_min, p->act_max);
+                    acc = tv_mul_by_quantized_mul(acc, mult[oc], shift[oc]) + out_offset;
+                    o[oc] = (int8_t)tv_clamp(acc, act_min, act_max);
                 }
             }
         }
