@@ -130,7 +130,7 @@ def _header(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str) -> str:
         f"int8_t *{prefix}_input(int index);",
         "",
         "/**",
-        " * The int8 buffer of output @p index, valid after {P}_invoke() until the next call.",
+        " * The int8 buffer of output @p index, valid after {p}_invoke() until the next call.",
         " * @return NULL for a bad index",
         " */",
         f"const int8_t *{prefix}_output(int index);",
@@ -142,7 +142,7 @@ def _header(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str) -> str:
         f"#endif /* {P}_H */",
         "",
     ]
-    return "\n".join(lines).replace("{P}", P)
+    return "\n".join(lines).replace("{P}", P).replace("{p}", prefix)
 
 
 def _weights_header(model: LoweredModel, prefix: str, P: str) -> str:
