@@ -101,7 +101,7 @@ class SerialBridge:
         while not self.stopping.is_set():
             try:
                 data = self._read_board()
-            except OSError:
+            except (OSError, ValueError):  # ValueError: the pipe was closed
                 data = b""
             if data is None:  # nothing within the poll interval
                 continue
@@ -161,7 +161,7 @@ class SerialBridge:
                 break
             try:
                 self._write_board(data)
-            except OSError:
+            except (OSError, ValueError):  # the board is gone
                 break
         with self._lock:
             if self._client is client:
