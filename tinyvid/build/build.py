@@ -15,7 +15,7 @@ from tinyvid.errors import DoesNotFitError, ProjectError
 BUILD_TIMEOUT_S = 900
 _OVERFLOW = re.compile(r"region [`'](\w+)' overflowed by (\d+) bytes")
 _WONT_FIT = re.compile(r"section [`'](\S+)' will not fit in region [`'](\w+)'")
-_WARNING = re.compile(r"^.*:\d+(?::\d+)?: warning: .*$", re.M)
+_WARNING = re.compile(r"^.*\bwarning: .*$", re.M)  # compiler, linker or make
 # Sections that take flash, RAM, or both (.data is stored in flash, copied to RAM).
 _FLASH_SECTIONS = (".isr_vector", ".text", ".rodata", ".ARM.exidx", ".ARM.extab", ".init_array", ".fini_array", ".data")
 _RAM_SECTIONS = (".data", ".bss", ".stack", ".heap")
