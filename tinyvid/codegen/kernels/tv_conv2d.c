@@ -16,7 +16,7 @@ static void tv_tap_range(int32_t o, int32_t dil, int32_t taps, int32_t size, int
 }
 
 void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out)
+                  const int32_t *wsum, const int32_t *mult, const int32_t *shift, int8_t *out)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
     const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c;
@@ -35,20 +35,37 @@ void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *f
             for (ox = 0; ox < out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *o = out + ((b * out_h + oy) * out_w + ox) * out_c;
-                int32_t kx0, kx1;
+                int32_t kx0, kx1, full;
                 tv_tap_range(x0, dil_w, k_w, in_w, &kx0, &kx1);
+                full = ky0 == 0 && ky1 == k_h && kx0 == 0 && kx1 == k_w;
                 for (oc = 0; oc < out_c; ++oc) {
                     const int32_t c0 = (oc / per_group) * k_c;
                     const int8_t *f_oc = filter + oc * k_h * k_w * k_c;
                     int32_t acc = bias ? bias[oc] : 0;
-                    for (ky = ky0; ky < ky1; ++ky) {
-                        const int8_t *row = in_b + (y0 + dil_h * ky) * in_w * in_c + c0;
-                        const int8_t *f_row = f_oc + ky * k_w * k_c;
-                        for (kx = kx0; kx < kx1; ++kx) {
-                            const int8_t *ip = row + (x0 + dil_w * kx) * in_c;
-                            const int8_t *fp = f_row + kx * k_c;
-                            for (ic = 0; ic < k_c; ++ic) {
-                                acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + in_offset);
+                    if (full) {
+                        /* sum(f * (x + off)) = sum(f * x) + off * sum(f): exact in int32 */
+                        acc += in_offset * wsum[oc];
+                        for (ky = 0; ky < k_h; ++ky) {
+                            const int8_t *row = in_b + (y0 + dil_h * ky) * in_w * in_c + c0;
+                            const int8_t *f_row = f_oc + ky * k_w * k_c;
+                            for (kx = 0; kx < k_w; ++kx) {
+                                const int8_t *ip = row + (x0 + dil_w * kx) * in_c;
+                                const int8_t *fp = f_row + kx * k_c;
+                                for (ic = 0; ic < k_c; ++ic) {
+                                    acc += (int32_t)fp[ic] * (int32_t)ip[ic];
+                                }
+                            }
+                        }
+                    } else {
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *row = in_b + (y0 + dil_h * ky) * in_w * in_c + c0;
+                            const int8_t *f_row = f_oc + ky * k_w * k_c;
+                            for (kx = kx0; kx < kx1; ++kx) {
+                                const int8_t *ip = row + (x0 + dil_w * kx) * in_c;
+                                const int8_t *fp = f_row + kx * k_c;
+                                for (ic = 0; ic < k_c; ++ic) {
+                                    acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + in_offset);
+                                }
                             }
                         }
                     }

@@ -21,10 +21,11 @@ typedef struct {
 /**
  * out = requantize(conv(in + in_offset, filter) + bias), per output channel.
  * @param bias int32 per output channel, or NULL
+ * @param wsum sum of each output channel's filter (lets full windows skip the input offset)
  * @param mult Q0.31 multiplier per output channel
  * @param shift power-of-two shift per output channel (negative: right)
  */
 void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out);
+                  const int32_t *wsum, const int32_t *mult, const int32_t *shift, int8_t *out);
 
 #endif /* TV_CONV2D_H */

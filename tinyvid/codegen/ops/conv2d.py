@@ -41,8 +41,9 @@ def lower(ctx: LoweringContext) -> KernelCall:
         ("act_min", act_min), ("act_max", act_max),
     ]
     bias = ctx.ptr(b) if b is not None else "NULL"
+    wsum = w.data.astype(np.int32).reshape(oc, -1).sum(axis=1).astype(np.int32)
     call = (
-        f"{ctx.prefix}_conv2d_s8(@P@, @T{x.index}@, {ctx.ptr(w)}, {bias}, "
+        f"{ctx.prefix}_conv2d_s8(@P@, @T{x.index}@, {ctx.ptr(w)}, {bias}, {ctx.op_const('wsum', wsum)}, "
         f"{ctx.op_const('mult', mult)}, {ctx.op_const('shift', shift)}, @T{y.index}@);"
     )
     return KernelCall(("conv2d",), call, f"{ctx.prefix}_conv2d_params_t", params)
