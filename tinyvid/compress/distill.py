@@ -106,15 +106,26 @@ def make_distiller(student, teacher, *, alpha: float = DEFAULT_ALPHA, temperatur
             self.accuracy.update_state(y, out)
             return {m.name: m.result() for m in self.metrics}
 
+        def test_step(self, data):
+            x, y = data
+            out = self.student(x, training=False)
+            t_logits = to_logits(self.teacher(x, training=False), teacher_soft)
+            self.loss_tracker.update_state(distillation_loss(y, to_logits(out, student_soft), t_logits, alpha, temperature))
+            self.accuracy.update_state(y, out)
+            return {m.name: m.result() for m in self.metrics}
+
     return Distiller()
 
 
 def resolve_teacher(teacher, dataset, *, seed: int, epochs: int, out_dir: Path, progress: bool):
-    """A teacher Keras model from a ``.keras`` path or a built-in architecture name (trained first)."""
+    """A teacher Keras model from a ``.keras`` path or a built-in architecture name (trained
+    first); ``"self"`` stands for the uncompressed model itself (self-distillation)."""
     from tinyvid.compress.model_io import load_keras_model
 
     if teacher is None:
         return None
+    if str(teacher) == "self":
+        return "self"  # the pipeline uses the original float model
     if not isinstance(teacher, (str, Path)):
         return teacher  # already a model
     path = Path(teacher)

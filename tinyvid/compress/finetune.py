@@ -1,4 +1,5 @@
-"""Fine-tuning used by every compression step: plain cross-entropy or distillation."""
+"""Fine-tuning used by every compression step: cross-entropy or distillation, with the
+training augmentation of tinyvid.train, optionally keeping the best epoch on validation."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class FinetuneOptions:
     teacher: object = None  # a Keras model or None
     alpha: float = DEFAULT_ALPHA
     temperature: float = DEFAULT_TEMPERATURE
+    augment: bool = True
     progress: bool = True
 
 
@@ -25,8 +27,73 @@ def steps_per_epoch(n_frames: int, batch_size: int) -> int:
     return max(1, -(-n_frames // batch_size))
 
 
-def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, callbacks=()) -> None:
-    """Train ``model`` in place for ``options.epochs`` epochs (seeded, shuffled)."""
+def _augment():
+    try:
+        from tinyvid.train.fitting import augment_batch
+    except ImportError:  # pragma: no cover - the train stage ships with tinyvid
+        return None
+    return augment_batch
+
+
+def _batches(x: np.ndarray, y: np.ndarray, options: FinetuneOptions):
+    """Shuffled (seeded, per epoch) and optionally augmented training batches."""
+    from tinyvid import _tf
+
+    augment = _augment() if options.augment else None
+    batch_size, seed = options.batch_size, options.seed
+
+    class Batches(_tf.keras().utils.Sequence):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+            self.order = np.random.default_rng([seed, 0]).permutation(len(x))
+
+        def __len__(self):
+            return steps_per_epoch(len(x), batch_size)
+
+        def __getitem__(self, i):
+            idx = self.order[i * batch_size : (i + 1) * batch_size]
+            frames = x[idx]
+            if augment is not None:
+                frames = augment(frames, np.random.default_rng([seed, self.epoch, i, 7]))
+            return frames, y[idx]
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self.order = np.random.default_rng([seed, self.epoch]).permutation(len(x))
+
+    return Batches()
+
+
+def _keep_best():
+    from tinyvid import _tf
+
+    class KeepBest(_tf.keras().callbacks.Callback):
+        """Restore the weights of the epoch with the best validation accuracy."""
+
+        def __init__(self):
+            super().__init__()
+            self.best, self.weights = -1.0, None
+
+        def on_epoch_end(self, epoch, logs=None):
+            acc = float((logs or {}).get("val_accuracy", -1.0))
+            if acc > self.best:
+                self.best, self.weights = acc, self.model.get_weights()
+
+        def on_train_end(self, logs=None):
+            if self.weights is not None:
+                self.model.set_weights(self.weights)
+
+    return KeepBest()
+
+
+def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, callbacks=(), *,
+             validation: tuple[np.ndarray, np.ndarray] | None = None, keep_best: bool = False) -> None:
+    """Train ``model`` in place for ``options.epochs`` epochs (seeded, shuffled).
+
+    With ``validation`` and ``keep_best`` the weights of the best validation epoch are
+    kept (not for pruning, whose masks grow during training).
+    """
     from tinyvid import _tf
 
     keras = _tf.keras()
@@ -44,12 +111,14 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(model)),
             metrics=["accuracy"],
         )
+    callbacks = list(callbacks)
+    if validation is not None and len(validation[0]) and keep_best:
+        callbacks.append(_keep_best())
     trainer.fit(
-        x,
-        y,
-        batch_size=options.batch_size,
+        _batches(x, y, options),
         epochs=options.epochs,
-        shuffle=True,
-        callbacks=list(callbacks),
+        validation_data=validation if validation is not None and len(validation[0]) else None,
+        shuffle=False,
+        callbacks=callbacks,
         verbose=2 if options.progress else 0,
     )

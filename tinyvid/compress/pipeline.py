@@ -111,7 +111,10 @@ def compress(
     model = load_keras_model(model_path)
     data = load_matching_dataset(model, dataset, seed=seed, progress=progress)
     train, test = data.train, data.test
+    validation = (data.val.x, data.val.y) if len(data.val) else None
     teacher_model = resolve_teacher(teacher, data, seed=seed, epochs=epochs, out_dir=out_dir, progress=progress)
+    if isinstance(teacher_model, str):
+        teacher_model = load_keras_model(model_path)  # self-distillation from the original
     options = FinetuneOptions(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                               teacher=teacher_model, alpha=alpha, temperature=temperature, progress=progress)
     via = " + distillation" if teacher_model is not None else ""
@@ -130,7 +133,7 @@ def compress(
     current = model
     if structured:
         current, changes = shrink(current, structured, criterion)
-        finetune(current, train.x, train.y, options)
+        finetune(current, train.x, train.y, options, validation=validation, keep_best=True)
         report.structured_layers = changes
         stage, _, _ = _float_stage("structured", current, test.x, test.y, float_preds,
                                    f"{100 * structured:.0f}% channels removed ({criterion}), fine-tuned{via}")
@@ -142,7 +145,7 @@ def compress(
         report.stages.append(stage)
     if teacher_model is not None and not structured and not sparsity:
         copy = _copy(current)
-        finetune(copy, train.x, train.y, options)
+        finetune(copy, train.x, train.y, options, validation=validation, keep_best=True)
         current = copy
         stage, _, _ = _float_stage("distilled", current, test.x, test.y, float_preds, f"fine-tuned with teacher {teacher}")
         report.stages.append(stage)
