@@ -32,6 +32,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         shift, q_fixed = 0, 0
+    if shift > 31:
+        raise ValueError(f"scale ratio {real:.3g} is out of the range fixed-point arithmetic can represent")
     if q_fixed > 2**31 - 1 or q_fixed < -(2**31):
         raise ValueError(f"multiplier {real} does not fit")
     return int(q_fixed), int(shift)

@@ -1,8 +1,10 @@
 #include "tv_hard_swish.h"
 
-static int32_t tv_sat16(int32_t x)
+/** x * 2^amount saturated to int16 (amount in [0, 31]). */
+static int32_t tv_sat_shift16(int32_t x, int32_t amount)
 {
-    return tv_clamp(x, INT16_MIN, INT16_MAX);
+    const int64_t v = (int64_t)x * ((int64_t)1 << amount);
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : (int32_t)v);
 }
 
 /** 16-bit saturating rounding doubling high multiply. */
@@ -34,11 +36,11 @@ void tv_hard_swish_s8(const tv_hard_swish_params_t *p, const int8_t *in, int8_t 
         int32_t reluish = hires;
         int32_t v;
         if (p->reluish_exponent > 0) {
-            reluish = tv_sat16(reluish * (1 << (p->reluish_exponent - 1)));
+            reluish = tv_sat_shift16(reluish, p->reluish_exponent - 1);
         }
         reluish = tv_srdhm16(reluish, p->reluish_mult16);
         if (p->reluish_exponent > 0) {
-            reluish = tv_sat16(reluish * 2);
+            reluish = tv_sat_shift16(reluish, 1);
         }
         if (p->reluish_exponent < 0) {
             reluish = tv_rounding_divide_by_pot(reluish, -p->reluish_exponent);

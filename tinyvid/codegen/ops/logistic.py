@@ -26,6 +26,8 @@ def lower(ctx: LoweringContext) -> KernelCall:
         raise ctx.unsupported(f"int8 {ctx.op.opcode.lower()} needs output {need} (as TFLM)")
     real = float(x.quantization.scale) * float(1 << (31 - INPUT_INTEGER_BITS))
     q, left_shift = math.frexp(real)
+    if left_shift > 31:
+        raise ctx.fail(f"input scale {float(x.quantization.scale):.3g} is out of range")
     mult = quant.tflite_round(q * (1 << 31))
     if mult >= 1 << 31:  # TFLM casts without the QuantizeMultiplier fix-up
         mult -= 1 << 32
