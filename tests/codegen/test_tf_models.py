@@ -114,3 +114,26 @@ def test_converted_multi_operator_models_are_bit_exact(seed, head):
         x = L.Multiply()([x, y])
         x = L.Subtract()([x, y])
     assert_bit_exact(int8_tflite(keras.Model(inp, x), shape, seed))
+
+
+def test_converted_model_with_float_input_and_output_is_bit_exact():
+    """The converter's default keeps float I/O around the int8 graph (QUANTIZE ... DEQUANTIZE)."""
+    from tinyvid import _tf
+
+    tf = _tf.tf()
+    keras = _keras()
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inp)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inp, keras.layers.Dense(3)(x))
+    rng = np.random.default_rng(0)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([rng.uniform(0, 1, (1, 8, 8, 3)).astype(np.float32)] for _ in range(16))
+    flatbuffer = bytes(converter.convert())
+    from tinyvid.model.reader import load_graph
+
+    g = load_graph(flatbuffer)
+    assert g.input_tensors()[0].dtype == "float32" and g.operators[0].opcode == "QUANTIZE"
+    assert_bit_exact(flatbuffer, samples=20)

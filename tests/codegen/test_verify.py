@@ -45,3 +45,27 @@ def test_a_wrong_kernel_is_reported_with_the_first_bad_operator(monkeypatch):
     assert r.differing_bytes > 0 and r.max_abs_diff >= 1
     assert r.first_bad_operator is not None and r.first_bad_operator.opcode == "CONV_2D"
     assert "MISMATCH" in format_result(r)
+
+
+def test_float_inputs_and_outputs_around_an_int8_graph_become_the_int8_api(tmp_path):
+    """QUANTIZE after a float input and DEQUANTIZE before a float output are dropped;
+    the C API takes and gives the int8 tensors, bit-exact with TFLM's float model."""
+    from tinyvid.codegen import emit
+
+    from .modelbuilder import Op, T, build
+
+    rng = np.random.default_rng(0)
+    w = rng.integers(-127, 128, (4, 3, 3, 2)).astype(np.int8)
+    tensors = [T((1, 6, 6, 2), "float32"), T((1, 6, 6, 2), "int8", 0.02, -3), T(w.shape, "int8", [0.01] * 4, [0] * 4, 0, w),
+               T((1, 6, 6, 4), "int8", 0.1, 5), T((1, 6, 6, 4), "float32")]
+    ops = [Op("QUANTIZE", [0], [1]), Op("CONV_2D", [1, 2, -1], [3], "Conv2DOptions", dict(Padding=0, StrideW=1, StrideH=1)),
+           Op("DEQUANTIZE", [3], [4])]
+    model = build(tensors, ops, [0], [4])
+    r = verify(model, samples=20, measure_tflm_arena=False)
+    assert r.differing_bytes == 0 and r.compared_bytes == 22 * 144
+    path = tmp_path / "float_io.tflite"
+    path.write_bytes(model)
+    e = emit(path, tmp_path / "out", measure_tflm=False)
+    assert e.opcodes == ["CONV_2D"]
+    assert (e.inputs[0].dtype, e.inputs[0].zero_point) == ("int8", -3)
+    assert (e.outputs[0].dtype, e.outputs[0].zero_point) == ("int8", 5)

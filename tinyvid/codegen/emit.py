@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tinyvid.codegen.boundary import strip_float_io
 from tinyvid.codegen.cnames import validate_prefix
 from tinyvid.codegen.emitter import render
 from tinyvid.codegen.lower import lower_graph
@@ -61,10 +62,15 @@ def _info(t) -> TensorInfo:
     )
 
 
+def lower_and_plan(graph, prefix: str):
+    """The lowered int8 graph and its memory plan (nothing written)."""
+    lowered = lower_graph(graph, prefix)
+    return lowered, plan_memory(lowered.graph, lowered.aliases)
+
+
 def generate_c(graph, prefix: str, *, trace: bool = False) -> tuple[dict[str, str], int, int]:
     """The files of the plain-C runtime, the arena bytes and the weights bytes (in memory)."""
-    lowered = lower_graph(graph, prefix)
-    plan = plan_memory(graph, lowered.aliases)
+    lowered, plan = lower_and_plan(graph, prefix)
     files = render(lowered, plan, prefix, trace=trace)
     return files, plan.arena_bytes, sum(c.nbytes for c in lowered.consts.values())
 
@@ -95,7 +101,7 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", meas
         except ModelError:
             tflm_arena = None
     written = _write_all(files, Path(out_dir))
-    g = graph
+    g = strip_float_io(graph) if runtime == "c" else graph
     return EmitResult(
         model=g.source_name,
         out_dir=str(out_dir),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinyvid.codegen.boundary import strip_float_io
 from tinyvid.codegen.ops import LOWERINGS, supported_operators
 from tinyvid.codegen.ops.base import ConstArray, KernelCall, LoweringContext
 from tinyvid.errors import ModelError, UnsupportedModelError
@@ -29,7 +30,12 @@ def _hint() -> str:
 
 
 def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
-    """Lower every operator; raises before anything is written if one cannot be."""
+    """Lower every operator; raises before anything is written if one cannot be.
+
+    Float inputs and outputs around an int8 graph are dropped first (see
+    :mod:`tinyvid.codegen.boundary`): the result's ``graph`` is the int8 graph.
+    """
+    graph = strip_float_io(graph)
     _check_io(graph)
     supported = supported_operators()
     for op in graph.operators:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyvid.codegen.boundary import float_boundary, strip_float_io
 from tinyvid.codegen.emit import generate_c
 from tinyvid.codegen.hostbuild import build
 from tinyvid.errors import ProjectError
@@ -137,10 +138,12 @@ def _run(binary: Path, stdin: bytes, timeout: float) -> subprocess.CompletedProc
 
 def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 600.0, measure_tflm_arena: bool = True) -> VerifyResult:
     """Compare the generated C with tflite-micro on ``samples`` + 2 inputs."""
-    graph = load_graph(model_path)
-    files, arena, _ = generate_c(graph, PREFIX)
+    original = load_graph(model_path)
+    files, arena, _ = generate_c(original, PREFIX)
+    graph = strip_float_io(original)
     cases = make_inputs(graph, samples, seed)
-    expected = tflm_invoke_batch(graph.model_bytes, cases)
+    to_tflm = _tflm_inputs(original, graph)
+    expected = [_from_tflm(original, graph, outs) for outs in tflm_invoke_batch(original.model_bytes, [to_tflm(c) for c in cases])]
     out_sizes = [t.nbytes for t in graph.output_tensors()]
     per_sample = sum(out_sizes)
     with tempfile.TemporaryDirectory(prefix="tinyvid-verify-") as tmp:
@@ -159,7 +162,7 @@ def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 60
         bad_samples = sorted({int(i) // per_sample for i in np.nonzero(diff)[0]})
         first_bad = None
         if bad_samples:
-            first_bad = _first_bad_operator(graph, cases[bad_samples[0]], tmp)
+            first_bad = _first_bad_operator(original, graph, to_tflm(cases[bad_samples[0]]), tmp)
     result = VerifyResult(
         model=graph.source_name,
         samples=len(cases),
@@ -171,13 +174,44 @@ def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 60
         arena_bytes=arena,
     )
     if measure_tflm_arena:
-        result.tflm_arena_bytes = tflm_arena_bytes(graph.model_bytes)
+        result.tflm_arena_bytes = tflm_arena_bytes(original.model_bytes)
     return result
 
 
-def _first_bad_operator(graph, case: list[np.ndarray], tmp: str) -> FirstBadOperator | None:
-    """Trace every operator's output for one input and compare with LiteRT's tensors."""
-    files, _, _ = generate_c(graph, PREFIX, trace=True)
+def _tflm_inputs(original, graph):
+    """int8 C inputs -> what the original model takes (float for a float input before QUANTIZE)."""
+    floats, _ = float_boundary(original, graph)
+
+    def convert(case: list[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for k, x in enumerate(case):
+            if floats[k]:
+                q = graph.tensors[graph.inputs[k]].quantization
+                x = (x.astype(np.float32) - np.float32(q.zero_point)) * np.float32(q.scale)
+            out.append(x)
+        return out
+
+    return convert
+
+
+def _from_tflm(original, graph, outs: list[np.ndarray]) -> list[np.ndarray]:
+    """TFLM's outputs -> int8 (a float output after DEQUANTIZE is quantized back, exactly)."""
+    _, floats = float_boundary(original, graph)
+    result = []
+    for j, o in enumerate(outs):
+        if floats[j]:
+            q = graph.tensors[graph.outputs[j]].quantization
+            o = np.clip(np.round(o.astype(np.float64) / float(q.scale)) + q.zero_point, -128, 127).astype(np.int8)
+        result.append(o)
+    return result
+
+
+def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str) -> FirstBadOperator | None:
+    """Trace every operator's output for one input and compare with LiteRT's tensors.
+
+    ``case`` is the input of the original model (float where it takes float).
+    """
+    files, _, _ = generate_c(original, PREFIX, trace=True)
     src = Path(tmp) / "trace_src"
     src.mkdir()
     for name, text in files.items():
@@ -185,9 +219,16 @@ def _first_bad_operator(graph, case: list[np.ndarray], tmp: str) -> FirstBadOper
     trace_c = Path(tmp) / "trace.c"
     trace_c.write_text(_TRACE)
     binary = build(src, [_write_main(Path(tmp), graph), trace_c], Path(tmp) / "trace", sanitize=False)
-    proc = _run(binary, b"".join(x.tobytes() for x in case), 300)
+    floats, _ = float_boundary(original, graph)
+    c_input = b""
+    for k, x in enumerate(case):
+        if floats[k]:
+            q = graph.tensors[graph.inputs[k]].quantization
+            x = np.clip(np.round(x / np.float32(q.scale)) + q.zero_point, -128, 127).astype(np.int8)
+        c_input += x.tobytes()
+    proc = _run(binary, c_input, 300)
     traced = _parse_trace(proc.stderr)
-    _, tensors = litert_invoke(graph.model_bytes, case, all_tensors=True)
+    _, tensors = litert_invoke(original.model_bytes, case, all_tensors=True)
     for op in graph.operators:
         for k, i in enumerate(op.outputs):
             mine = traced.get((op.index, k))
