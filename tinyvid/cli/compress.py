@@ -21,19 +21,24 @@ import click
               help="Channel importance for --structured: L1 norm of filters or |BatchNorm gamma|.")
 @click.option("--qat", is_flag=True, help="Quantization-aware training before int8 conversion.")
 @click.option("--teacher", default=None,
-              help="Distil from a teacher: a .keras path or a built-in architecture name (trained first).")
-@click.option("--epochs", type=click.IntRange(1), default=8, show_default=True, help="Fine-tuning epochs per step.")
+              help="Distil from a teacher: a .keras path, a built-in architecture name (trained first) "
+                   "or 'self' (the uncompressed MODEL).")
+@click.option("--epochs", type=click.IntRange(1), default=15, show_default=True, help="Fine-tuning epochs per step.")
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=1e-3, show_default=True,
+              help="Adam learning rate of the fine-tuning.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("runs/compress"), show_default=True,
               help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (progress goes to stderr).")
-def compress_command(model, data, sparsity, structured, criterion, qat, teacher, epochs, seed, out_dir, as_json):
+def compress_command(model, data, sparsity, structured, criterion, qat, teacher, epochs, learning_rate, seed, out_dir,
+                     as_json):
     """Prune, fine-tune and quantize MODEL.keras to full int8; print the compression report."""
     from tinyvid.compress import compress
 
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         report = compress(model, data, sparsity=sparsity, structured=structured, qat=qat, teacher=teacher,
-                          epochs=epochs, seed=seed, out_dir=out_dir, progress=True, criterion=criterion)
+                          epochs=epochs, learning_rate=learning_rate, seed=seed, out_dir=out_dir, progress=True,
+                          criterion=criterion)
     click.echo(report.to_json() if as_json else report.format_table())
 
 

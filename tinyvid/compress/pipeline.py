@@ -19,7 +19,8 @@ from tinyvid.compress.structured import shrink
 from tinyvid.errors import DataError
 
 DEFAULT_OUT_DIR = "runs/compress"
-DEFAULT_EPOCHS = 8
+DEFAULT_EPOCHS = 15
+DEFAULT_LEARNING_RATE = 1e-3
 TFLM_FRAMES = 64
 
 
@@ -93,7 +94,7 @@ def compress(
     progress: bool = True,
     criterion: str = "l1",
     batch_size: int = 32,
-    learning_rate: float = 5e-4,
+    learning_rate: float = DEFAULT_LEARNING_RATE,
     alpha: float = DEFAULT_ALPHA,
     temperature: float = DEFAULT_TEMPERATURE,
     calibration_frames: int = DEFAULT_CALIBRATION_FRAMES,
