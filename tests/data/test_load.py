@@ -18,7 +18,7 @@ def test_synthetic_default_is_48x48_grey_in_unit_range():
     ds = load_dataset("synthetic")
     assert ds.image_size == (48, 48) and ds.channels == 1
     assert ds.class_names == ("background", "person", "vehicle")
-    assert ds.describe()["frames"] == 3 * 300 * 4
+    assert ds.describe()["frames"] == 3 * 500 * 3
     x = ds.train.x
     assert x.dtype == np.float32 and x.shape[1:] == (48, 48, 1)
     assert 0.0 <= x.min() and x.max() <= 1.0

@@ -34,7 +34,7 @@ def load_dataset(
     ``"lfw"`` (scikit-image's faces / non-faces, 25x25 grey by default) or a folder
     with one subfolder per class holding images and/or video clips (48x48 grey by
     default; videos sampled at ``fps`` frames per second, default 2).
-    ``clips_per_class`` sets the size of the synthetic set (default 300 clips of 4
+    ``clips_per_class`` sets the size of the synthetic set (default 500 clips of 3
     frames per class).
     """
     source = str(source)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 CLASS_NAMES = ("background", "person", "vehicle")
-CLIPS_PER_CLASS = 300
-FRAMES_PER_CLIP = 4
+CLIPS_PER_CLASS = 500
+FRAMES_PER_CLIP = 3
 _SS = 2  # supersampling factor
 
 
@@ -64,7 +64,7 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
         main = _Person(rng, H, W, bg_mean, n_frames)
     elif label == 2:
         main = _Vehicle(rng, H, W, bg_mean, n_frames)
-    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.2 else None
+    occluder = _occluder(rng, H, W, bg_mean, main) if rng.random() < 0.08 else None
 
     # lighting over time
     gain0 = rng.uniform(0.6, 1.25)
@@ -73,7 +73,7 @@ def _render_clip(rng: np.random.Generator, label: int, image_size, n_frames: int
     grad_amp = rng.uniform(0.0, 0.2)
     grad_dir = rng.uniform(0, 2 * np.pi)
     grad_speed = rng.uniform(-0.15, 0.15)
-    noise_sigma = rng.uniform(0.008, 0.05)
+    noise_sigma = rng.uniform(0.008, 0.04)
     salt = rng.random() < 0.1
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     proj = (np.cos(grad_dir) * (xx / w - 0.5) + np.sin(grad_dir) * (yy / h - 0.5)).astype(np.float32)
@@ -125,9 +125,9 @@ def _background(rng: np.random.Generator, H: int, W: int) -> tuple[np.ndarray, f
     return img, float(img.mean())
 
 
-def _contrast_colour(rng: np.random.Generator, bg_mean: float, low: float = 0.1) -> np.ndarray:
+def _contrast_colour(rng: np.random.Generator, bg_mean: float, low: float = 0.1, p_hard: float = 0.1) -> np.ndarray:
     """A colour that differs from the background by a random (sometimes small) amount."""
-    hard = rng.random() < 0.1
+    hard = rng.random() < p_hard
     amount = rng.uniform(0.06, low) if hard else rng.uniform(low, 0.45)
     sign = 1 if (rng.random() < 0.5 or bg_mean < amount) and bg_mean + amount < 1 else -1
     grey = bg_mean + sign * amount
@@ -221,9 +221,9 @@ def _occluder(rng, H, W, bg_mean, main) -> _Occluder:
         # cover part of the object's path: its lower or middle part, or a vertical band
         cx, _ = main.centre(rng.uniform(0, main.n_frames - 1))
         if rng.random() < 0.5:
-            width = rng.uniform(0.1, 0.3) * W
+            width = rng.uniform(0.08, 0.25) * W
             return _Occluder(cx - width / 2, 0, cx + width / 2, H, colour)
-        top = main.foot_y - rng.uniform(0.2, 0.5) * main.size
+        top = main.foot_y - rng.uniform(0.15, 0.4) * main.size
         return _Occluder(0, top, W, H, colour) if rng.random() < 0.5 else _Occluder(cx - W * 0.25, top, cx + W * 0.25, H, colour)
     return _Occluder(*sorted(rng.uniform(0, W, 2)), *sorted(rng.uniform(0, H, 2)), colour=colour)
 
@@ -236,13 +236,13 @@ class _Target:
 
     def __init__(self, rng, H, W, n_frames, size_range, speed_range):
         self.n_frames = n_frames
-        small = rng.random() < 0.15
+        small = rng.random() < 0.06
         self.size = (rng.uniform(0.3, size_range[0]) if small else rng.uniform(*size_range)) * H
         direction = 1 if rng.random() < 0.5 else -1
         self.vx = direction * rng.uniform(*speed_range) * W
         travel = self.vx * (n_frames - 1)
         # usually fully in frame in the middle of the clip; sometimes enters or leaves
-        if rng.random() < 0.15:  # crosses an edge of the picture
+        if rng.random() < 0.05:  # crosses an edge of the picture
             mid = rng.choice([-1, 1]) * rng.uniform(0.3, 0.55) * W + W / 2
         else:
             mid = rng.uniform(0.2 * W, 0.8 * W)
@@ -259,9 +259,8 @@ class _Person(_Target):
         super().__init__(rng, H, W, n_frames, size_range=(0.45, 0.95), speed_range=(0.01, 0.05))
         self.phase, self.step = rng.uniform(0, 2 * np.pi), rng.uniform(0.6, 1.2)
         self.swing = rng.uniform(0.25, 0.55)
-        self.skin = _contrast_colour(rng, bg_mean)
-        self.shirt = _contrast_colour(rng, bg_mean)
-        self.trousers = _contrast_colour(rng, bg_mean)
+        low = rng.random() < 0.04  # a low-contrast figure (all of it)
+        self.skin, self.shirt, self.trousers = (_contrast_colour(rng, bg_mean, p_hard=float(low)) for _ in range(3))
         self.build = rng.uniform(0.8, 1.25)
 
     def draw(self, frame, t):
@@ -295,7 +294,7 @@ class _Vehicle(_Target):
     def __init__(self, rng, H, W, bg_mean, n_frames):
         super().__init__(rng, H, W, n_frames, size_range=(0.35, 0.6), speed_range=(0.03, 0.09))
         self.length = self.size * rng.uniform(1.5, 2.1)
-        self.body = _contrast_colour(rng, bg_mean)
+        self.body = _contrast_colour(rng, bg_mean, p_hard=0.04)
         self.window = np.clip(self.body + rng.choice([-1, 1]) * rng.uniform(0.1, 0.35), 0, 1).astype(np.float32)
         self.tyre = np.full(3, rng.uniform(0.0, 0.2), np.float32)
         self.cabin = rng.uniform(0.4, 0.65)
