@@ -75,7 +75,6 @@ def make_distiller(student, teacher, *, alpha: float = DEFAULT_ALPHA, temperatur
             "the teacher must be trained on the same classes as the student",
         )
     student_soft, teacher_soft = ends_in_softmax(student), ends_in_softmax(teacher)
-    teacher.trainable = False
 
     class Distiller(keras.Model):
         def __init__(self):
