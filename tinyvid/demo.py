@@ -104,7 +104,7 @@ def run_demo(
     result = DemoResult(out_dir=out_dir, board=board)
 
     def step(name: str, message: str):
-        log(f"[{len(result.seconds) + 1}/6] {message}")
+        log(f"[{len(result.seconds) + 1}/5] {message}")
         return _Timer(result.seconds, name)
 
     with step("data+train", "training the default tiny CNN on the built-in synthetic video frames"):
