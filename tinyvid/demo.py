@@ -18,6 +18,7 @@ DEFAULT_BOARD = "qemu-mps2-an386"
 DEFAULT_OUT_DIR = "runs/demo"
 DEFAULT_SPARSITY = 0.5
 DEFAULT_SAMPLES = 100
+DEFAULT_FINETUNE_EPOCHS = 8
 
 
 @dataclass
@@ -85,7 +86,7 @@ def run_demo(
     board: str = DEFAULT_BOARD,
     seed: int = 0,
     epochs: int | None = None,
-    finetune_epochs: int | None = None,
+    finetune_epochs: int = DEFAULT_FINETUNE_EPOCHS,
     sparsity: float = DEFAULT_SPARSITY,
     samples: int = DEFAULT_SAMPLES,
     progress: bool = True,
@@ -112,9 +113,8 @@ def run_demo(
         train_kwargs = {"epochs": epochs} if epochs else {}
         result.train = train(dataset, seed=seed, out_dir=out_dir / "train", progress=progress, **train_kwargs)
     with step("compress", f"pruning {100 * sparsity:.0f}% of the weights, fine-tuning, int8 quantization"):
-        compress_kwargs = {"epochs": finetune_epochs} if finetune_epochs else {}
         result.compression = compress(result.train.model_path, dataset, sparsity=sparsity, seed=seed,
-                                      out_dir=out_dir / "compress", progress=progress, **compress_kwargs)
+                                      epochs=finetune_epochs, out_dir=out_dir / "compress", progress=progress)
     int8_model = Path(result.compression.files["int8_tflite"])
     with step("project", f"generating the firmware project for {board}"):
         result.project = generate_project(int8_model, board, out_dir / "project", conversion="uint8")
@@ -154,7 +154,7 @@ def format_summary(summary: dict) -> str:
         f"tinyvid demo on {summary['board']} ({summary['data']} data)",
         "",
         f"  accuracy     float {pct(acc['float'])}   pruned {pct(acc['pruned'])}   int8 (host) {pct(acc['int8_host'])}"
-        f"   on the board {pct(acc['on_board'])} of {acc['board_frames']} test frames",
+        f"   on the board {pct(acc['on_board'])} ({acc['board_frames']} sampled test frames)",
         f"  exactness    {exact['exact']}/{exact['compared']} board outputs bit-exact with tflite-micro"
         f" (max difference {exact['max_lsb']} LSB)",
         f"  model        {summary['params']:,} parameters, {summary['macs']:,} MACs, sparsity {pct(summary['sparsity'])},"
@@ -174,7 +174,8 @@ def format_summary(summary: dict) -> str:
         f" of {summary['board_flash_bytes']:,} bytes, RAM {summary['ram_bytes']:,} of {summary['board_ram_bytes']:,} bytes",
     ]
     if summary["energy_uj_estimate"] is not None:
-        lines.append(f"  energy       {summary['energy_uj_estimate']:.1f} uJ per inference (estimate: {summary['energy_basis']})")
+        basis = summary["energy_basis"] or "estimate"
+        lines.append(f"  energy       {summary['energy_uj_estimate']:,.1f} uJ per inference ({basis})")
     secs = summary["seconds"]
     lines += [
         f"  time         {sum(secs.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in secs.items())})",
