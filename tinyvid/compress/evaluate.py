@@ -20,7 +20,8 @@ def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, re
     """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT interpreter)."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    kwargs = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF} if reference_kernels else {}
+    kwargs = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF if reference_kernels
+              else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
     interpreter = Interpreter(model_content=flatbuffer, **kwargs)
     interpreter.allocate_tensors()
     inp = interpreter.get_input_details()[0]

@@ -85,9 +85,10 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
 
 def check_int8(flatbuffer: bytes) -> None:
     """Raise :class:`ModelError` unless every op is int8 and the input is 1/255, -128."""
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interpreter = Interpreter(model_content=flatbuffer)
+    interpreter = Interpreter(model_content=flatbuffer,
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     float_ops = []
     for op in interpreter._get_ops_details():
         tensors = [t for t in list(op["inputs"]) + list(op["outputs"]) if t >= 0]

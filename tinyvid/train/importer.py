@@ -149,9 +149,10 @@ def from_tflite_bytes(data: bytes, path: Path | str = "<bytes>") -> ImportedMode
         raise ModelError(f"{path} is a corrupt TFLite model ({exc})",
                          "re-export it with tf.lite.TFLiteConverter") from exc
     try:
-        from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-        interp = Interpreter(model_content=data)
+        interp = Interpreter(model_content=data,
+                             experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
         interp.allocate_tensors()
         inputs, outputs = interp.get_input_details(), interp.get_output_details()
         for d in inputs:
