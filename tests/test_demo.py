@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -22,6 +23,7 @@ def test_demo_runs_the_whole_pipeline_and_its_summary_comes_from_the_board(tmp_p
     assert (tmp_path / "demo" / "train" / "model.keras").is_file()
     assert (tmp_path / "demo" / "compress" / "model_int8.tflite").is_file()
     assert (tmp_path / "demo" / "project" / "build" / "firmware").is_file()
+    assert json.loads((tmp_path / "demo" / "summary.json").read_text()) == summary
     # the board ran the test frames, and its raw outputs equal tflite-micro's
     assert summary["accuracy"]["board_frames"] == 6
     assert summary["bit_exact"] == {"exact": 6, "compared": 6, "max_lsb": 0}

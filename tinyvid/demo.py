@@ -3,12 +3,14 @@
 Synthetic video frames -> train the default tiny CNN -> prune (50 % of the weights,
 fine-tuned) -> full-int8 quantization -> firmware project for the default board
 (``qemu-mps2-an386``, a Cortex-M4F under QEMU) -> build -> boot the board -> bench
-and validate it over its serial port. Every figure of the closing summary comes from
+and validate it over its serial port. The summary is also written to
+``<out_dir>/summary.json``. Every figure of the closing summary comes from
 one of these steps; none is typed in.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,7 @@ def run_demo(
             result.bench = bench(session.client, board=session.board, sizes=session.sizes,
                                  macs=int(macs) if macs else None, progress=progress)
             result.validation = validate_session(session, data="synthetic", samples=samples, progress=progress)
+    (out_dir / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
     return result
 
 
