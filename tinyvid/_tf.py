@@ -65,7 +65,11 @@ def tfmot():
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow and make TensorFlow ops deterministic."""
+    """Seed Python, NumPy and TensorFlow, make TensorFlow ops deterministic, and
+    drop any seed generator that ``keras.utils.set_random_seed`` left in Keras: with
+    one installed, unseeded initializers draw from it instead of Python's ``random``,
+    and the same seed would not repeat a model's weights in a process where anything
+    else seeded Keras first."""
     import random
 
     import numpy as np
@@ -74,6 +78,9 @@ def set_seed(seed: int) -> None:
     np.random.seed(seed)
     t = tf()
     t.random.set_seed(seed)
+    from tf_keras.src import backend as keras_backend
+
+    keras_backend._SEED_GENERATOR.generator = None
     try:
         t.config.experimental.enable_op_determinism()
     except Exception:  # older TF or already enabled
