@@ -10,6 +10,35 @@ from tinyvid.codegen.ops.base import KernelCall, LoweringContext, shape_nhwc
 OPCODE = "CONV_2D"
 
 
+
+def window_params(ctx: LoweringContext, x, y, w, in_shape, out_shape, kernel, channel_axis, filter_param):
+    """What CONV_2D and DEPTHWISE_CONV_2D share: bias, strides, dilations, padding,
+    per-channel requantization and the fused activation, checked against the output
+    size. Returns (bias, multipliers, shifts, kernel parameters); ``filter_param`` is
+    the one parameter the two kernels differ in (``k_c`` or ``depth_mult``)."""
+    n, h, wd, c = in_shape
+    oh, ow, oc = out_shape
+    kh, kw = kernel
+    b = ctx.bias(ctx.input(2), oc)
+    pad = ctx.padding()
+    sh, sw = ctx.positive("stride_h"), ctx.positive("stride_w")
+    dh, dw = ctx.positive("dilation_h_factor"), ctx.positive("dilation_w_factor")
+    eh, ew = quant.out_size(pad, h, kh, sh, dh), quant.out_size(pad, wd, kw, sw, dw)
+    ctx.check((eh, ew) == (oh, ow), f"output is {oh}x{ow} but {pad} padding gives {eh}x{ew}")
+    scales = ctx.per_channel_scales(w, oc, channel_axis)
+    mult, shift = _multipliers(x.quantization.scale, scales, y.quantization.scale)
+    act_min, act_max = quant.activation_range(ctx.activation_function(), y.quantization.scale, y.quantization.zero_point)
+    params = [
+        ("batches", n), ("in_h", h), ("in_w", wd), ("in_c", c),
+        ("out_h", oh), ("out_w", ow), ("out_c", oc),
+        ("k_h", kh), ("k_w", kw), filter_param,
+        ("stride_h", sh), ("stride_w", sw), ("dil_h", dh), ("dil_w", dw),
+        ("pad_h", quant.padding_offset(pad, h, kh, sh, dh, oh)), ("pad_w", quant.padding_offset(pad, wd, kw, sw, dw, ow)),
+        ("in_offset", -x.quantization.zero_point), ("out_offset", y.quantization.zero_point),
+        ("act_min", act_min), ("act_max", act_max),
+    ]
+    return b, mult, shift, params
+
 def lower(ctx: LoweringContext) -> KernelCall:
     ctx.n_inputs(2, 3)
     x = ctx.activation(ctx.input(0), "input")
@@ -22,24 +51,7 @@ def lower(ctx: LoweringContext) -> KernelCall:
     ctx.check(min(f_oc, kh, kw, kc) >= 1 and min(n, h, wd, c) >= 1, "empty tensors")
     ctx.check(f_oc == oc and on == n, f"filter {list(w.shape)} does not match output {list(y.shape)}")
     ctx.check(c % kc == 0 and oc % (c // kc) == 0, f"filter input channels {kc} do not divide input channels {c}")
-    b = ctx.bias(ctx.input(2), oc)
-    pad = ctx.padding()
-    sh, sw = ctx.positive("stride_h"), ctx.positive("stride_w")
-    dh, dw = ctx.positive("dilation_h_factor"), ctx.positive("dilation_w_factor")
-    eh, ew = quant.out_size(pad, h, kh, sh, dh), quant.out_size(pad, wd, kw, sw, dw)
-    ctx.check((eh, ew) == (oh, ow), f"output is {oh}x{ow} but {pad} padding gives {eh}x{ew}")
-    scales = ctx.per_channel_scales(w, oc, 0)
-    mult, shift = _multipliers(x.quantization.scale, scales, y.quantization.scale)
-    act_min, act_max = quant.activation_range(ctx.activation_function(), y.quantization.scale, y.quantization.zero_point)
-    params = [
-        ("batches", n), ("in_h", h), ("in_w", wd), ("in_c", c),
-        ("out_h", oh), ("out_w", ow), ("out_c", oc),
-        ("k_h", kh), ("k_w", kw), ("k_c", kc),
-        ("stride_h", sh), ("stride_w", sw), ("dil_h", dh), ("dil_w", dw),
-        ("pad_h", quant.padding_offset(pad, h, kh, sh, dh, oh)), ("pad_w", quant.padding_offset(pad, wd, kw, sw, dw, ow)),
-        ("in_offset", -x.quantization.zero_point), ("out_offset", y.quantization.zero_point),
-        ("act_min", act_min), ("act_max", act_max),
-    ]
+    b, mult, shift, params = window_params(ctx, x, y, w, (n, h, wd, c), (oh, ow, oc), (kh, kw), 0, ("k_c", kc))
     bias = ctx.ptr(b) if b is not None else "NULL"
     wsum = w.data.astype(np.int32).reshape(oc, -1).sum(axis=1).astype(np.int32)
     call = (
