@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tinyvid.compress.evaluate import agreement, int8_outputs, quantize_frames, tflm_max_difference, tflm_tolerance
+from tinyvid.compress.evaluate import agreement, int8_outputs, quantize_frames, tflm_check
 from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_float_tflite, to_int8_tflite
 from tinyvid.errors import ModelError
 
@@ -42,19 +42,33 @@ def test_int8_predictions_agree_with_float(int8_model, small_model, small_data):
     assert agreement(int8_preds, float_preds) >= 0.95
 
 
-def test_int8_model_runs_in_tflite_micro_and_matches_litert_reference_kernels(int8_model, small_data):
-    # The model ends in SOFTMAX: the 1-LSB FULLY_CONNECTED rounding difference of the
-    # logits may grow through the softmax, within the tolerance derived from the scales.
-    assert tflm_max_difference(int8_model, small_data.test.x[:64]) <= tflm_tolerance(int8_model)
+def test_int8_model_runs_in_tflite_micro_and_its_logits_match_litert_reference_kernels(int8_model, small_data):
+    # The model ends in SOFTMAX: its input (the logits) is read from both interpreters.
+    check = tflm_check(int8_model, small_data.test.x[:64])
+    assert check["compared"] == "logits" and check["frames"] == 64
+    assert check["agree"] and check["max_lsb"] <= 1 and check["tolerance_lsb"] == 1
 
 
-def test_logits_of_tflite_micro_and_litert_reference_differ_by_at_most_one_lsb(small_model, small_data):
+def test_a_model_without_softmax_is_compared_at_its_output(small_model, small_data):
     from tinyvid import _tf
 
     logits = _tf.keras().Model(small_model.inputs, small_model.get_layer("logits").output)
     flatbuffer = to_int8_tflite(logits, representative_frames(small_data.train.x, 64))
-    assert tflm_tolerance(flatbuffer) == 1
-    assert tflm_max_difference(flatbuffer, small_data.test.x[:64]) <= 1
+    check = tflm_check(flatbuffer, small_data.test.x[:64])
+    assert check["compared"] == "output"
+    assert check["agree"] and check["max_lsb"] == check["output_max_lsb"] <= 1
+
+
+def test_shared_models_run_in_tflite_micro_and_agree_with_litert_reference_kernels(vww_model, resnet8_model):
+    from tinyvid.model.reader import load_graph
+
+    for path in (vww_model, resnet8_model):
+        flatbuffer = path.read_bytes()
+        graph = load_graph(flatbuffer)
+        h, w, c = graph.tensors[graph.inputs[0]].shape[1:]
+        frames = np.random.default_rng(0).random((8, h, w, c), dtype=np.float32)
+        check = tflm_check(flatbuffer, frames)
+        assert check["compared"] == "logits" and check["agree"], (path.name, check)
 
 
 def test_float_tflite_takes_float_frames_and_is_larger_than_int8(int8_model, small_model, small_data):

@@ -12,7 +12,8 @@ def _report():
         Stage("int8", 0.895, 25000, 2_100_000, 31_000, 0.5, 0.96, 0.99, "post-training"),
     ]
     report.structured_layers = [LayerChange("conv1", "Conv2D", (1, 1), (8, 4), (72, 36), (165888, 82944))]
-    report.tflm = {"frames": 16, "max_lsb": 0, "tolerance_lsb": 1, "agree": True}
+    report.tflm = {"frames": 16, "compared": "logits", "max_lsb": 1, "output_max_lsb": 4, "tolerance_lsb": 1,
+                   "frames_differing": 2, "agree": True}
     return report
 
 
@@ -28,7 +29,7 @@ def test_table_shows_accuracy_deltas_layers_and_tflm_check():
     text = _report().format_table()
     assert "-1.5" in text  # int8 vs float, in points
     assert "8 -> 4" in text
-    assert "max difference 0 LSB" in text
+    assert "logits (softmax input) differ by at most 1 LSB (agree, tolerance 1 LSB); outputs by at most 4 LSB" in text
     assert "31,000" in text
 
 

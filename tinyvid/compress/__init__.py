@@ -5,7 +5,7 @@ The one-call entry point is :func:`compress`; the steps are usable on their own.
 """
 
 from tinyvid.compress.distill import distillation_loss, make_distiller
-from tinyvid.compress.evaluate import int8_outputs, quantize_frames, tflm_max_difference
+from tinyvid.compress.evaluate import int8_outputs, quantize_frames, tflm_check
 from tinyvid.compress.finetune import FinetuneOptions, finetune
 from tinyvid.compress.macs import layer_costs, total_macs
 from tinyvid.compress.model_io import load_keras_model
@@ -40,7 +40,7 @@ __all__ = [
     "quantize_frames",
     "representative_frames",
     "shrink",
-    "tflm_max_difference",
+    "tflm_check",
     "to_float_tflite",
     "to_int8_tflite",
     "total_macs",

@@ -187,9 +187,7 @@ def compress(
         )
     )
     n = min(tflm_frames, len(test))
-    worst = ev.tflm_max_difference(int8, test.x[:n])
-    tolerance = ev.tflm_tolerance(int8)
-    report.tflm = {"frames": n, "max_lsb": worst, "tolerance_lsb": tolerance, "agree": worst <= tolerance}
+    report.tflm = ev.tflm_check(int8, test.x[:n])
     report.files = {k: str(v) for k, v in files.items()}
     files["report"].write_text(report.to_json() + "\n")
     return report

@@ -103,8 +103,12 @@ def format_report(report: CompressionReport) -> str:
         out += _table(["layer", "type", "in ch", "out ch", "MACs", "params"], rows)
     if report.tflm:
         t = report.tflm
-        out += ["", f"tflite-micro vs LiteRT reference kernels on {t['frames']} test frames: "
-                    f"max difference {t['max_lsb']} LSB ({'agree' if t['agree'] else 'DISAGREE'}, tolerance {t['tolerance_lsb']} LSB)"]
+        what = "logits (softmax input)" if t.get("compared") == "logits" else "outputs"
+        line = (f"tflite-micro vs LiteRT reference kernels on {t['frames']} test frames: {what} differ by at most "
+                f"{t['max_lsb']} LSB ({'agree' if t['agree'] else 'DISAGREE'}, tolerance {t['tolerance_lsb']} LSB)")
+        if t.get("compared") == "logits":
+            line += f"; outputs by at most {t['output_max_lsb']} LSB"
+        out += ["", line]
     if report.files:
         out += ["", "wrote: " + ", ".join(str(p) for p in report.files.values())]
     return "\n".join(out)
