@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from tinyvid.compress.pipeline import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
+
 
 @click.command("compress")
 @click.argument("model", type=click.Path(path_type=Path))
@@ -23,9 +25,9 @@ import click
 @click.option("--teacher", default=None,
               help="Distil from a teacher: a .keras path, a built-in architecture name (trained first) "
                    "or 'self' (the uncompressed MODEL).")
-@click.option("--epochs", type=click.IntRange(1), default=15, show_default=True, help="Fine-tuning epochs per step.")
-@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=1e-3, show_default=True,
-              help="Adam learning rate of the fine-tuning.")
+@click.option("--epochs", type=click.IntRange(1), default=DEFAULT_EPOCHS, show_default=True, help="Fine-tuning epochs per step.")
+@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=DEFAULT_LEARNING_RATE, show_default=True,
+              help="Peak Adam learning rate of the fine-tuning (cosine decay over all its steps; QAT uses a tenth).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("runs/compress"), show_default=True,
               help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")

@@ -1,5 +1,6 @@
 """Fine-tuning used by every compression step: cross-entropy or distillation, with the
-training augmentation of tinyvid.train, optionally keeping the best epoch on validation."""
+training augmentation of tinyvid.train, Adam with the learning rate decaying along a
+cosine over all steps, optionally keeping the best epoch on validation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinyvid.compress.distill import DEFAULT_ALPHA, DEFAULT_TEMPERATURE, ends_in_softmax, make_distiller
+
+
+COSINE_FLOOR = 0.02  # the learning rate ends at 2 % of its start
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
     _tf.set_seed(options.seed)
     if options.epochs <= 0:
         return
-    optimizer = keras.optimizers.Adam(options.learning_rate)
+    steps = steps_per_epoch(len(x), options.batch_size) * options.epochs
+    schedule = keras.optimizers.schedules.CosineDecay(options.learning_rate, steps, alpha=COSINE_FLOOR)
+    optimizer = keras.optimizers.Adam(schedule)
     if options.teacher is not None:
         trainer = make_distiller(model, options.teacher, alpha=options.alpha, temperature=options.temperature)
         trainer.compile(optimizer=optimizer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from tinyvid.errors import DataError
 
 DEFAULT_OUT_DIR = "runs/compress"
 DEFAULT_EPOCHS = 15
-DEFAULT_LEARNING_RATE = 1e-3
+DEFAULT_LEARNING_RATE = 3e-3  # peak of the cosine schedule; QAT uses a tenth of it
+QAT_LEARNING_RATE_FACTOR = 0.1
 TFLM_FRAMES = 64
 
 
@@ -157,7 +159,8 @@ def compress(
     if qat:
         from tinyvid.compress.qat import quantize_aware
 
-        to_quantize = quantize_aware(current, train.x, train.y, options, keep_sparsity=bool(sparsity))
+        qat_options = replace(options, learning_rate=options.learning_rate * QAT_LEARNING_RATE_FACTOR)
+        to_quantize = quantize_aware(current, train.x, train.y, qat_options, keep_sparsity=bool(sparsity))
     int8 = to_int8_tflite(to_quantize, calibration, progress=progress)
     float_flatbuffer = to_float_tflite(current)
 
