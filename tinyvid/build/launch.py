@@ -32,6 +32,7 @@ from tinyvid.boards import Board
 from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader, socket_writer
 from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
 from tinyvid.errors import ProjectError
+from tinyvid.processes import stop_process
 
 START_TIMEOUT_S = 20.0
 QEMU = "qemu-system-arm"
@@ -81,7 +82,7 @@ def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[R
         else:
             process, bridge = _start_qemu(board, image, port, stack)
         stack.callback(bridge.close)
-        stack.callback(_kill, process)  # runs first: a blocked bridge thread then ends at once
+        stack.callback(stop_process, process)  # runs first: a blocked bridge thread then ends at once
         yield RunningBoard(url=bridge.url, board=board, process=process, port=bridge.port)
 
 
@@ -99,7 +100,7 @@ def _start_host(image: Path, port: int) -> tuple[subprocess.Popen, SerialBridge]
     try:
         bridge = SerialBridge(fd_reader(process.stdout.fileno()), write, port=port).start()
     except OSError as exc:
-        _kill(process)
+        stop_process(process)
         raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
     return process, bridge
 
@@ -123,7 +124,7 @@ def _start_qemu(
     try:
         link = _connect(process, qemu_port, log)
     except BaseException:
-        _kill(process)
+        stop_process(process)
         raise
     stack.callback(link.close)
     link.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -131,7 +132,7 @@ def _start_qemu(
     try:
         bridge = SerialBridge(socket_reader(link), socket_writer(link, stop), port=port, stopping=stop).start()
     except OSError as exc:
-        _kill(process)
+        stop_process(process)
         raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
     return process, bridge
 
@@ -148,20 +149,6 @@ def _connect(process: subprocess.Popen, port: int, log) -> socket.socket:
         except OSError:
             time.sleep(0.05)
     raise ProjectError(f"QEMU did not open its serial socket in {START_TIMEOUT_S:.0f} s", "the machine may be overloaded; retry")
-
-
-def _kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=3)
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 __all__ = ["RunningBoard", "launch_board", "qemu_command"]

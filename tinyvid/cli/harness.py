@@ -13,6 +13,23 @@ _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST
               "exec:PATH (host-board binary) or 'auto' (find --board by its USB id).")
 
 
+def _target_options(command):
+    """--port URL or --project DIR: where the board is."""
+    command = click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+                           help="A generated project: built if needed, its emulated board launched and shut down.")(command)
+    return click.option("--port", help=_PORT_HELP)(command)
+
+
+def _session_options(command):
+    """Timeouts of the serial session and the optional byte log."""
+    command = click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Record every byte exchanged with the board to this file (hex dump, replayable).")(command)
+    command = click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
+                           help="Seconds to wait for each line of any other reply.")(command)
+    return click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+                        help="Seconds to wait for each line of an inference's reply.")(command)
+
+
 def _target(port, project):
     if (port is None) == (project is None):
         raise click.UsageError("give exactly one of --port URL or --project DIR")
@@ -55,19 +72,12 @@ def _check_budgets(ctx, metrics: dict, budgets: dict) -> None:
 
 
 @click.command("bench")
-@click.option("--port", help=_PORT_HELP)
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
-              help="A generated project: built if needed, its emulated board launched and shut down.")
+@_target_options
 @click.option("--board", help="Board name (timer, power profile, peak MACs); defaults to the project's.")
 @click.option("--windows", type=click.IntRange(1, 1000), default=5, show_default=True, help="Timed windows.")
 @click.option("--iterations", type=click.IntRange(1), help="Inferences per window (default: ~1 s windows).")
 @click.option("--warmup", type=click.IntRange(0), default=1, show_default=True, help="Untimed inferences per window.")
-@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each line of an infer reply.")
-@click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
-              help="Seconds to wait for each line of any other reply.")
-@click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record every byte exchanged with the board to this file (hex dump, replayable).")
+@_session_options
 @_budget_option("--budget latency_us=50000")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -87,9 +97,7 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 
 
 @click.command("validate")
-@click.option("--port", help=_PORT_HELP)
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
-              help="A generated project: built if needed, its emulated board launched and shut down.")
+@_target_options
 @click.option("--board", help="Board name; defaults to the project's.")
 @click.option("--data", default="synthetic", show_default=True,
               help="synthetic, lfw, a folder of raw input files (.bin + labels.csv) or of class subfolders.")
@@ -97,12 +105,7 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The int8 .tflite for the host reference (default: the project's model).")
 @click.option("--per-input", is_flag=True, help="Also list every input's result.")
-@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each line of an inference's reply.")
-@click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
-              help="Seconds to wait for each line of any other reply.")
-@click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record every byte exchanged with the board to this file (hex dump, replayable).")
+@_session_options
 @_budget_option("--budget bit_exact=1.0")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context

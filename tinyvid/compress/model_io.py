@@ -19,7 +19,9 @@ def load_keras_model(path) -> object:
     if path.suffix not in (".keras", ".h5", ".hdf5"):
         raise ModelError(
             f"{path.name}: compress takes a Keras model (.keras or .h5), not {path.suffix or 'a file without extension'}",
-            "convert it first with: tinyvid import PATH",
+            "a .tflite is already converted and cannot be pruned or re-quantized: compress the Keras model it came from, "
+            "or run the .tflite as it is (tinyvid inspect / emit / project)"
+            if path.suffix == ".tflite" else "save the model as .keras (or a SavedModel folder, then: tinyvid import PATH)",
         )
     keras = _tf.keras()
     try:

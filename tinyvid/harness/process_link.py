@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.transport import Clock, Transport
+from tinyvid.processes import stop_process
 
 PIPE_CHUNK = 4096  # at most PIPE_BUF-sized writes, so a ready pipe takes them whole
 
@@ -47,18 +48,7 @@ class ProcessTransport(Transport):
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=2)
+        stop_process(proc, timeout=2.0)
 
     def _ended(self) -> TransportClosed:
         proc = self._proc
