@@ -31,44 +31,6 @@ def steps_per_epoch(n_frames: int, batch_size: int) -> int:
     return max(1, -(-n_frames // batch_size))
 
 
-def _augment():
-    try:
-        from tinyvid.train.fitting import augment_batch
-    except ImportError:  # pragma: no cover - the train stage ships with tinyvid
-        return None
-    return augment_batch
-
-
-def _batches(x: np.ndarray, y: np.ndarray, options: FinetuneOptions):
-    """Shuffled (seeded, per epoch) and optionally augmented training batches."""
-    from tinyvid import _tf
-
-    augment = _augment() if options.augment else None
-    batch_size, seed = options.batch_size, options.seed
-
-    class Batches(_tf.keras().utils.Sequence):
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
-            self.order = np.random.default_rng([seed, 0]).permutation(len(x))
-
-        def __len__(self):
-            return steps_per_epoch(len(x), batch_size)
-
-        def __getitem__(self, i):
-            idx = self.order[i * batch_size : (i + 1) * batch_size]
-            frames = x[idx]
-            if augment is not None:
-                frames = augment(frames, np.random.default_rng([seed, self.epoch, i, 7]))
-            return frames, y[idx]
-
-        def on_epoch_end(self):
-            self.epoch += 1
-            self.order = np.random.default_rng([seed, self.epoch]).permutation(len(x))
-
-    return Batches()
-
-
 def _keep_best():
     from tinyvid import _tf
 
@@ -99,6 +61,7 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
     kept (not for pruning, whose masks grow during training).
     """
     from tinyvid import _tf
+    from tinyvid.train.fitting import epoch_progress, frame_batches
 
     keras = _tf.keras()
     _tf.set_seed(options.seed)
@@ -118,13 +81,14 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
             metrics=["accuracy"],
         )
     callbacks = list(callbacks)
+    callbacks.append(epoch_progress(options.epochs, options.progress, desc="fine-tuning"))
     if validation is not None and len(validation[0]) and keep_best:
         callbacks.append(_keep_best())
     trainer.fit(
-        _batches(x, y, options),
+        frame_batches(x, y, options.batch_size, options.seed, options.augment, stream=7),
         epochs=options.epochs,
         validation_data=validation if validation is not None and len(validation[0]) else None,
         shuffle=False,
         callbacks=callbacks,
-        verbose=2 if options.progress else 0,
+        verbose=0,
     )

@@ -36,8 +36,10 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator, *, max_shift: int = 3
     return (np.rint(np.clip(out, 0.0, 1.0) * 255) / 255).astype(np.float32)
 
 
-def _batches(split: Split, batch_size: int, seed: int, augment: bool):
-    """A keras Sequence over a split: shuffled each epoch, deterministic from the seed."""
+def frame_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, augment: bool, stream: int = 1):
+    """A keras Sequence of (frames, labels) batches: shuffled each epoch and, with
+    ``augment``, augmented; deterministic from ``seed`` (``stream`` keeps the
+    augmentation of different users of one seed apart)."""
     from tinyvid._tf import keras
 
     class Batches(keras().utils.Sequence):
@@ -47,23 +49,47 @@ def _batches(split: Split, batch_size: int, seed: int, augment: bool):
             self._order()
 
         def _order(self):
-            self.order = np.random.default_rng([seed, self.epoch]).permutation(len(split))
+            self.order = np.random.default_rng([seed, self.epoch]).permutation(len(x))
 
         def __len__(self):
-            return max(1, int(np.ceil(len(split) / batch_size)))
+            return max(1, -(-len(x) // batch_size))
 
         def __getitem__(self, i):
             idx = self.order[i * batch_size : (i + 1) * batch_size]
-            x = split.x[idx]
+            frames = x[idx]
             if augment:
-                x = augment_batch(x, np.random.default_rng([seed, self.epoch, i, 1]))
-            return x, split.y[idx]
+                frames = augment_batch(frames, np.random.default_rng([seed, self.epoch, i, stream]))
+            return frames, y[idx]
 
         def on_epoch_end(self):
             self.epoch += 1
             self._order()
 
     return Batches()
+
+
+def epoch_progress(epochs: int, progress: bool, desc: str = "training"):
+    """A Keras callback showing one compact progress bar over epochs (on stderr) with
+    the latest loss and accuracy; silent when ``progress`` is false."""
+    from tinyvid._tf import keras
+
+    class EpochLine(keras().callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=epochs, desc=desc, unit="epoch", file=sys.stderr, leave=False, disable=not progress)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            shown = {k.replace("accuracy", "acc"): f"{v:.3f}" for k, v in logs.items()
+                     if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+            self.bar.set_postfix(shown, refresh=False)
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochLine()
 
 
 def _make_callbacks(patience: int, progress: bool, epochs: int):
@@ -97,26 +123,7 @@ def _make_callbacks(patience: int, progress: bool, epochs: int):
             if self.weights is not None:
                 self.model.set_weights(self.weights)
 
-    class EpochLine(keras().callbacks.Callback):
-        """One compact progress bar over epochs with the latest metrics."""
-
-        def on_train_begin(self, logs=None):
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr, leave=False,
-                            disable=not progress)
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            shown = {k.replace("accuracy", "acc"): f"{v:.3f}" for k, v in logs.items()
-                     if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
-            self.bar.set_postfix(shown, refresh=False)
-            self.bar.update(1)
-
-        def on_train_end(self, logs=None):
-            self.bar.close()
-
-    return BestWeights(), EpochLine()
+    return BestWeights(), epoch_progress(epochs, progress)
 
 
 def compile_for_classification(model, learning_rate: float = DEFAULT_LEARNING_RATE, loss=None,
@@ -162,7 +169,7 @@ def fit(
     from tinyvid._tf import set_seed
 
     set_seed(seed)
-    batches = _batches(dataset.train, int(batch_size), seed, augment)
+    batches = frame_batches(dataset.train.x, dataset.train.y, int(batch_size), seed, augment)
     if loss is not None or not getattr(model, "_is_compiled", False) or model.optimizer is None:
         compile_for_classification(model, learning_rate, loss, decay_steps=int(epochs) * len(batches))
     best, line = _make_callbacks(int(patience), progress, int(epochs))
