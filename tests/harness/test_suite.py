@@ -84,3 +84,30 @@ def test_the_example_suite_is_valid():
 
     suite = load_suite(Path(__file__).resolve().parents[2] / "examples" / "suite.toml")
     assert suite.cases
+
+
+@pytest.mark.emulated
+def test_the_example_suite_meets_its_stored_baseline_on_every_deterministic_figure(tmp_path, shared_models):
+    # The README tells users to run examples/suite.toml: its baseline must be current.
+    # Host-board latencies are this machine's and may drift under load; instruction
+    # counts (QEMU -icount), memory sizes and bit-exactness may not.
+    import shutil
+    from pathlib import Path
+
+    from tinyvid.harness.regress import regress
+
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("qemu-system-arm or arm-none-eabi-gcc not installed")
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    suite_dir = tmp_path / "checkout" / "examples"
+    suite_dir.mkdir(parents=True)
+    for name in ("suite.toml", "suite-baseline.json"):
+        shutil.copy(examples / name, suite_dir / name)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "models").symlink_to(shared_models)
+    outcome = regress(suite_dir / "suite.toml", echo=lambda line: None)
+    assert all(case.error is None for case in outcome.cases)
+    deterministic = {"instructions", "arena_bytes", "flash_bytes", "ram_bytes", "bit_exact", "max_lsb"}
+    broken = [(c.case.name, f.describe()) for c in outcome.cases for f in c.regressions if f.metric in deterministic]
+    assert not broken
+    assert sum(f.metric == "flash_bytes" and f.source == "baseline" for c in outcome.cases for f in c.findings) == 3
