@@ -25,19 +25,19 @@ SHARED_MODELS = REPO.parent / "shared" / "models"
 DEFAULT_MODELS = [SHARED_MODELS / "vww_96_int8.tflite", SHARED_MODELS / "resnet8_cifar10_int8.tflite"]
 
 
-def measure(model: Path, board: str, work: Path) -> dict:
+def measure(model: Path, board: str, work: Path, label: str | None = None) -> dict:
     from tinyvid.build import build_project
     from tinyvid.harness.bench import bench
     from tinyvid.harness.session import open_board
     from tinyvid.project import generate_project
 
-    project = generate_project(model, board, work / f"{model.stem}-{board}")
+    project = generate_project(model, board, work / f"{len(list(work.iterdir()))}-{model.stem}-{board}")
     built = build_project(project.path)
     with open_board(project=project.path) as session:
         result = bench(session.client, board=session.board, sizes=session.sizes,
                        macs=int(project.manifest["macs"]), windows=3, iterations=1, warmup=1)
     return {
-        "model": model.name,
+        "model": label or model.name,
         "board": board,
         "macs": int(project.manifest["macs"]),
         "unit": result.work_unit or "us",
@@ -79,12 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     boards = args.board or ["qemu-mps2-an386"]
     from tinyvid.errors import TinyvidError
 
+    names = [m.name for m in models]
+    labels = [m.name if names.count(m.name) == 1 else f"{m.parent.name}/{m.name}" for m in models]
     rows = []
     with tempfile.TemporaryDirectory(prefix="tinyvid-bench-") as tmp:
-        for model in models:
+        for model, label in zip(models, labels):
             for board in boards:
                 try:
-                    rows.append(measure(model, board, Path(tmp)))
+                    rows.append(measure(model, board, Path(tmp), label))
                 except TinyvidError as exc:
                     print(f"{model.name} on {board}: {exc.message}", file=sys.stderr)
                     return 2
