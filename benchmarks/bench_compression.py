@@ -74,7 +74,7 @@ def run(model: Path | None, out_dir: Path, seed: int) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    head = ("step", "stage", "test acc", "pts vs float", "MACs", "int8 bytes", "seconds")
+    head = ("step", "stage", "test acc", "pts vs float", "MACs", ".tflite bytes", "seconds")
     body = [
         (r["step"], r["stage"], f"{100 * r['accuracy']:.1f}%", f"{r['points_vs_float']:+.1f}",
          "-" if r["macs"] is None else f"{r['macs']:,}", "-" if r["tflite_bytes"] is None else f"{r['tflite_bytes']:,}",

@@ -26,11 +26,18 @@ def test_unreadable_model_exits_2_without_traceback(tmp_path):
     assert "cannot read" in result.output and "Traceback" not in result.output
 
 
-def test_a_tflite_file_is_refused_with_a_hint_to_import(tmp_path):
+def test_a_tflite_file_is_refused_with_a_hint_to_compress_its_keras_source(tmp_path):
     model = tmp_path / "model.tflite"
     model.write_bytes(b"\0" * 16)
     result = _run(["compress", str(model)])
-    assert result.exit_code == 2 and "tinyvid import" in result.output
+    assert result.exit_code == 2 and "already converted" in result.output and "Keras model it came from" in result.output
+
+
+def test_another_file_type_is_refused_with_a_hint_to_save_it_as_keras(tmp_path):
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"\0" * 16)
+    result = _run(["compress", str(model)])
+    assert result.exit_code == 2 and "not .onnx" in result.output and "tinyvid import" in result.output
 
 
 def test_a_sparsity_of_one_is_rejected_by_the_option(tmp_path):

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -104,16 +105,23 @@ def run_command(project_dir: Path, port: int) -> None:
     socket until Ctrl-C. Open the printed URL like a serial port."""
     from tinyvid.build import launch_board
 
-    with launch_board(project_dir, port=port) as running:
-        click.echo(f"{running.board.name} is running; its serial port: {running.url}")
-        click.echo("stop with Ctrl-C")
-        try:
-            while running.alive:
-                time.sleep(0.2)
-        except KeyboardInterrupt:
-            click.echo("stopped")
-            return
-        click.echo(f"{running.board.name} exited with code {running.process.returncode}")
+    # Ctrl-C (or SIGTERM) only sets a flag: a KeyboardInterrupt landing inside
+    # subprocess bookkeeping could leave the board process unreapable.
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with launch_board(project_dir, port=port) as running:
+            click.echo(f"{running.board.name} is running; its serial port: {running.url}")
+            click.echo("stop with Ctrl-C")
+            while running.alive and not stop.wait(0.2):
+                pass
+            if stop.is_set():
+                click.echo("stopped")
+            else:
+                click.echo(f"{running.board.name} exited with code {running.process.returncode}")
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 @click.command("flash")
