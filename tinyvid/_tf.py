@@ -16,20 +16,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @contextlib.contextmanager
-def _quiet_native_stderr():
-    """Silence what TensorFlow's C++ start-up writes straight to file descriptor 2
-    (absl's pre-init warning, CUDA probing on a machine without a GPU). Python
-    exceptions raised meanwhile still propagate and are printed afterwards."""
+def quiet_native_stderr():
+    """Silence what TensorFlow's C++ code writes straight to file descriptor 2
+    (absl's pre-init warning, CUDA probing on a machine without a GPU, the
+    converter's statistics line). Python exceptions raised meanwhile still
+    propagate and are printed afterwards. Yields a text stream on the real stderr,
+    for progress bars that must stay visible; ``TINYVID_TF_VERBOSE=1`` keeps
+    everything."""
     if os.environ.get("TINYVID_TF_VERBOSE"):
-        yield
+        yield sys.stderr
         return
     sys.stderr.flush()
     saved = os.dup(2)
+    visible = os.fdopen(os.dup(saved), "w", buffering=1)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-        yield
+        yield visible
     finally:
+        visible.close()
         os.dup2(saved, 2)
         os.close(saved)
 
@@ -40,7 +45,7 @@ _loaded = False
 def tf():
     global _loaded
     if not _loaded:
-        with _quiet_native_stderr():
+        with quiet_native_stderr():
             import tensorflow
 
             tensorflow.config.list_physical_devices()

@@ -36,10 +36,24 @@ def _converter(model):
     return _tf.tf().lite.TFLiteConverter.from_keras_model(model)
 
 
+def _convert(converter, visible_stderr: list | None = None) -> bytes:
+    """Run a TFLite converter without its native log lines and its warning about
+    input statistics (tinyvid pins the int8 input range itself)."""
+    import warnings
+
+    from tinyvid import _tf
+
+    with _tf.quiet_native_stderr() as stderr, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        if visible_stderr is not None:
+            visible_stderr[0] = stderr
+        return bytes(converter.convert())
+
+
 def to_float_tflite(model) -> bytes:
     """The float32 ``.tflite`` of a Keras model (for its size and MACs)."""
     try:
-        return bytes(_converter(model).convert())
+        return _convert(_converter(model))
     except Exception as exc:
         raise ModelError(f"cannot convert the model to .tflite: {_first_line(exc)}", "check that every layer is a TFLite builtin op") from exc
 
@@ -60,12 +74,14 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
             "build them with tinyvid.compress.quantize.representative_frames",
         )
 
+    visible_stderr = [None]  # the real stderr while the converter's native output is silenced
+
     def representative():
         frames = calibration
         if progress:
             from tqdm import tqdm
 
-            frames = tqdm(frames, desc="calibrate", unit="frame", leave=False)
+            frames = tqdm(frames, desc="calibrate", unit="frame", leave=False, file=visible_stderr[0])
         for frame in frames:
             yield [frame[None]]
 
@@ -76,7 +92,7 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     try:
-        flatbuffer = bytes(converter.convert())
+        flatbuffer = _convert(converter, visible_stderr)
     except Exception as exc:
         raise _quantization_error(exc) from exc
     check_int8(flatbuffer)
