@@ -105,4 +105,19 @@ static inline int32_t tv_add_wrap(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
+/* First and one-past-last filter tap whose input index o + dil * k lies in [0, size). */
+static inline void tv_tap_range(int32_t o, int32_t dil, int32_t taps, int32_t size, int32_t *first, int32_t *last)
+{
+    int32_t k0 = 0;
+    int32_t k1 = taps;
+    while (k0 < taps && o + dil * k0 < 0) {
+        ++k0;
+    }
+    while (k1 > k0 && o + dil * (k1 - 1) >= size) {
+        --k1;
+    }
+    *first = k0;
+    *last = k1;
+}
+
 #endif /* TV_COMMON_H */

@@ -1,20 +1,5 @@
 #include "tv_conv2d.h"
 
-/* First and one-past-last filter tap whose input index o + dil * k lies in [0, size). */
-static void tv_tap_range(int32_t o, int32_t dil, int32_t taps, int32_t size, int32_t *first, int32_t *last)
-{
-    int32_t k0 = 0;
-    int32_t k1 = taps;
-    while (k0 < taps && o + dil * k0 < 0) {
-        ++k0;
-    }
-    while (k1 > k0 && o + dil * (k1 - 1) >= size) {
-        --k1;
-    }
-    *first = k0;
-    *last = k1;
-}
-
 void tv_conv2d_s8(const tv_conv2d_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias,
                   const int32_t *wsum, const int32_t *mult, const int32_t *shift, int8_t *out)
 {

@@ -1,20 +1,5 @@
 #include "tv_depthwise_conv2d.h"
 
-/* First and one-past-last filter tap whose input index o + dil * k lies in [0, size). */
-static void tv_dw_tap_range(int32_t o, int32_t dil, int32_t taps, int32_t size, int32_t *first, int32_t *last)
-{
-    int32_t k0 = 0;
-    int32_t k1 = taps;
-    while (k0 < taps && o + dil * k0 < 0) {
-        ++k0;
-    }
-    while (k1 > k0 && o + dil * (k1 - 1) >= size) {
-        --k1;
-    }
-    *first = k0;
-    *last = k1;
-}
-
 void tv_depthwise_conv2d_s8(const tv_depthwise_conv2d_params_t *p, const int8_t *in, const int8_t *filter,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *out)
 {
@@ -30,12 +15,12 @@ void tv_depthwise_conv2d_s8(const tv_depthwise_conv2d_params_t *p, const int8_t 
         for (oy = 0; oy < out_h; ++oy) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
             int32_t ky0, ky1;
-            tv_dw_tap_range(y0, dil_h, k_h, in_h, &ky0, &ky1);
+            tv_tap_range(y0, dil_h, k_h, in_h, &ky0, &ky1);
             for (ox = 0; ox < out_w; ++ox) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 int8_t *o = out + ((b * out_h + oy) * out_w + ox) * out_c;
                 int32_t kx0, kx1;
-                tv_dw_tap_range(x0, dil_w, k_w, in_w, &kx0, &kx1);
+                tv_tap_range(x0, dil_w, k_w, in_w, &kx0, &kx1);
                 for (ic = 0; ic < in_c; ++ic) {
                     for (m = 0; m < dm; ++m) {
                         const int32_t oc = ic * dm + m;

@@ -16,17 +16,6 @@ static int32_t tv_fp_tanh_q4(int32_t a)
 
 void tv_tanh_s8(const tv_sigmoid_params_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
-        const int32_t x = (int32_t)in[i] - p->in_zp;
-        if (x <= -p->range_radius) {
-            out[i] = INT8_MIN;
-        } else if (x >= p->range_radius) {
-            out[i] = INT8_MAX;
-        } else {
-            const int32_t q4 = tv_mul_by_quantized_mul(x, p->in_mult, p->in_left_shift);
-            const int32_t q0 = tv_fp_tanh_q4(q4);
-            out[i] = (int8_t)tv_clamp(tv_rounding_divide_by_pot(q0, 24), INT8_MIN, INT8_MAX);
-        }
-    }
+    /* Q0.31 in (-1, 1) -> scale 1/128, zero point 0 */
+    tv_sigmoid_like_s8(p, in, out, tv_fp_tanh_q4, 24, 0);
 }

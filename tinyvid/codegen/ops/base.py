@@ -111,9 +111,14 @@ class LoweringContext:
             raise self.fail(f"the {role} tensor '{t.name}' has zero point {q.zero_point} outside int8")
         return t
 
-    def weights(self, t: Tensor | None, role: str = "filter") -> Tensor:
+    def constant(self, t: Tensor | None, role: str) -> Tensor:
+        """A tensor whose values are in the model (weights, axes, paddings)."""
         if t is None or t.data is None:
             raise self.unsupported(f"the {role} must be a constant tensor")
+        return t
+
+    def weights(self, t: Tensor | None, role: str = "filter") -> Tensor:
+        self.constant(t, role)
         if t.dtype != "int8":
             raise self.unsupported(f"the {role} '{t.name}' is {t.dtype}; only int8 weights are supported")
         q = t.quantization

@@ -39,13 +39,17 @@ def window_params(ctx: LoweringContext, x, y, w, in_shape, out_shape, kernel, ch
     ]
     return b, mult, shift, params
 
-def lower(ctx: LoweringContext) -> KernelCall:
+def window_operands(ctx: LoweringContext):
+    """Input, filter and output of a convolution, with the NHWC shapes of input and output."""
     ctx.n_inputs(2, 3)
     x = ctx.activation(ctx.input(0), "input")
     w = ctx.weights(ctx.input(1))
     y = ctx.activation(ctx.output(), "output")
-    n, h, wd, c = shape_nhwc(ctx, x, "input")
-    on, oh, ow, oc = shape_nhwc(ctx, y, "output")
+    return x, w, y, shape_nhwc(ctx, x, "input"), shape_nhwc(ctx, y, "output")
+
+
+def lower(ctx: LoweringContext) -> KernelCall:
+    x, w, y, (n, h, wd, c), (on, oh, ow, oc) = window_operands(ctx)
     ctx.check(len(w.shape) == 4, f"the filter must have rank 4, got {list(w.shape)}")
     f_oc, kh, kw, kc = w.shape
     ctx.check(min(f_oc, kh, kw, kc) >= 1 and min(n, h, wd, c) >= 1, "empty tensors")

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from tinyvid.codegen.ops.base import KernelCall, LoweringContext, shape_nhwc
-from tinyvid.codegen.ops.conv2d import window_params
+from tinyvid.codegen.ops.base import KernelCall, LoweringContext
+from tinyvid.codegen.ops.conv2d import window_operands, window_params
 
 OPCODE = "DEPTHWISE_CONV_2D"
 
 
 def lower(ctx: LoweringContext) -> KernelCall:
-    ctx.n_inputs(2, 3)
-    x = ctx.activation(ctx.input(0), "input")
-    w = ctx.weights(ctx.input(1))
-    y = ctx.activation(ctx.output(), "output")
-    n, h, wd, c = shape_nhwc(ctx, x, "input")
-    on, oh, ow, oc = shape_nhwc(ctx, y, "output")
+    x, w, y, (n, h, wd, c), (on, oh, ow, oc) = window_operands(ctx)
     ctx.check(len(w.shape) == 4 and w.shape[0] == 1, f"the filter must have shape [1, kh, kw, C], got {list(w.shape)}")
     _, kh, kw, f_oc = w.shape
     ctx.check(min(kh, kw, f_oc) >= 1 and min(n, h, wd, c) >= 1, "empty tensors")

@@ -15,9 +15,7 @@ def lower(ctx: LoweringContext) -> KernelCall:
     ctx.n_inputs(2)
     x = ctx.activation(ctx.input(0), "input")
     y = ctx.activation(ctx.output(), "output")
-    axes_t = ctx.input(1)
-    if axes_t is None or axes_t.data is None:
-        raise ctx.unsupported("the axes must be a constant tensor")
+    axes_t = ctx.constant(ctx.input(1), "axes")
     rank = len(x.shape)
     if rank > MAX_RANK:
         raise ctx.unsupported(f"MEAN of a rank-{rank} tensor (at most {MAX_RANK})")

@@ -12,9 +12,7 @@ def lower(ctx: LoweringContext) -> KernelCall:
     ctx.n_inputs(2, 3)
     x = ctx.activation(ctx.input(0), "input")
     y = ctx.activation(ctx.output(), "output")
-    paddings = ctx.input(1)
-    if paddings is None or paddings.data is None:
-        raise ctx.unsupported("the paddings must be a constant tensor")
+    paddings = ctx.constant(ctx.input(1), "paddings")
     rank = len(x.shape)
     ctx.check(paddings.data.shape == (rank, 2), f"paddings of shape {list(paddings.data.shape)} for a rank-{rank} input")
     if rank > MAX_RANK:
