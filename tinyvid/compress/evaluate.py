@@ -16,13 +16,12 @@ def keras_predictions(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
 
 
-def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, reference_kernels: bool = False, desc: str = "int8 eval") -> np.ndarray:
+def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, desc: str = "int8 eval") -> np.ndarray:
     """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT interpreter)."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    kwargs = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF if reference_kernels
-              else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
-    interpreter = Interpreter(model_content=flatbuffer, **kwargs)
+    interpreter = Interpreter(model_content=flatbuffer,
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     interpreter.allocate_tensors()
     inp = interpreter.get_input_details()[0]
     out = interpreter.get_output_details()[0]

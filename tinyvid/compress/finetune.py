@@ -11,9 +11,6 @@ import numpy as np
 from tinyvid.compress.distill import DEFAULT_ALPHA, DEFAULT_TEMPERATURE, ends_in_softmax, make_distiller
 
 
-COSINE_FLOOR = 0.02  # the learning rate ends at 2 % of its start
-
-
 @dataclass(frozen=True)
 class FinetuneOptions:
     epochs: int = 5
@@ -61,7 +58,7 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
     kept (not for pruning, whose masks grow during training).
     """
     from tinyvid import _tf
-    from tinyvid.train.fitting import epoch_progress, frame_batches
+    from tinyvid.train.fitting import COSINE_FLOOR, epoch_progress, frame_batches
 
     keras = _tf.keras()
     _tf.set_seed(options.seed)

@@ -13,6 +13,7 @@ DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_LEARNING_RATE = 3e-3
 DEFAULT_PATIENCE = 8
+COSINE_FLOOR = 0.02  # a cosine-decayed learning rate ends at 2 % of its start
 
 
 def augment_batch(x: np.ndarray, rng: np.random.Generator, *, max_shift: int = 3) -> np.ndarray:
@@ -135,7 +136,7 @@ def compile_for_classification(model, learning_rate: float = DEFAULT_LEARNING_RA
     k = keras()
     lr = learning_rate
     if decay_steps:
-        lr = k.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.02)
+        lr = k.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=COSINE_FLOOR)
     model.compile(
         optimizer=k.optimizers.Adam(lr),
         loss=loss if loss is not None else k.losses.SparseCategoricalCrossentropy(),
