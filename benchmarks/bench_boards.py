@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_MODELS = REPO.parent / "shared" / "models"
-DEFAULT_MODELS = [SHARED_MODELS / "vww_96_int8.tflite", SHARED_MODELS / "resnet8_cifar10_int8.tflite"]
+MODELS = REPO / "models"
+DEFAULT_MODELS = [MODELS / "vww_96_int8.tflite", MODELS / "resnet8_cifar10_int8.tflite"]
 
 
 def measure(model: Path, board: str, work: Path, label: str | None = None) -> dict:
@@ -73,9 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--board", action="append", help="board name (repeatable; default qemu-mps2-an386)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
-    models = args.model or [m for m in DEFAULT_MODELS if m.is_file()]
-    if not models:
-        parser.error(f"no models: give --model, or put the MLPerf Tiny models in {SHARED_MODELS}")
+    models = args.model or DEFAULT_MODELS
+    missing = [str(m) for m in models if not m.is_file()]
+    if missing:
+        parser.error(f"no such model: {', '.join(missing)}")
     boards = args.board or ["qemu-mps2-an386"]
     from tinyvid.errors import TinyvidError
 

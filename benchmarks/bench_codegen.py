@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_MODELS = REPO.parent / "shared" / "models"
-DEFAULT_MODELS = [SHARED_MODELS / "vww_96_int8.tflite", SHARED_MODELS / "resnet8_cifar10_int8.tflite"]
+MODELS = REPO / "models"
+DEFAULT_MODELS = [MODELS / "vww_96_int8.tflite", MODELS / "resnet8_cifar10_int8.tflite"]
 
 MAIN = r"""
 #include <stdlib.h>
@@ -101,8 +101,19 @@ def main(argv=None) -> int:
     parser.add_argument("--no-instructions", action="store_true", help="skip the valgrind instruction count")
     args = parser.parse_args(argv)
     models = args.model or DEFAULT_MODELS
+    missing = [str(m) for m in models if not m.is_file()]
+    if missing:
+        parser.error(f"no such model: {', '.join(missing)}")
+    from tinyvid.errors import TinyvidError
+
+    rows = []
     with tempfile.TemporaryDirectory(prefix="tinyvid-bench-codegen-") as tmp:
-        rows = [measure(m, Path(tmp), not args.no_instructions) for m in models]
+        for model in models:
+            try:
+                rows.append(measure(model, Path(tmp), not args.no_instructions))
+            except TinyvidError as exc:
+                print(f"{model.name}: {exc.message}", file=sys.stderr)
+                return 2
     print(json.dumps(rows, indent=2) if args.json else table(rows))
     return 0
 

@@ -94,7 +94,15 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
-    rows = run(args.model, args.out_dir, args.seed)
+    if args.model is not None and not args.model.exists():
+        parser.error(f"no such model: {args.model}")
+    from tinyvid.errors import TinyvidError
+
+    try:
+        rows = run(args.model, args.out_dir, args.seed)
+    except TinyvidError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     print(format_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

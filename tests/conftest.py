@@ -11,15 +11,13 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_MODELS = Path(os.environ.get("TINYVID_SHARED_MODELS", REPO.parent / "shared" / "models"))
+MODELS = REPO / "models"
 
 
 @pytest.fixture(scope="session")
 def shared_models() -> Path:
-    """The MLPerf Tiny reference models (../shared/models beside the checkout)."""
-    if not (SHARED_MODELS / "vww_96_int8.tflite").is_file():
-        pytest.skip(f"reference models not found in {SHARED_MODELS} (set TINYVID_SHARED_MODELS)")
-    return SHARED_MODELS
+    """The MLPerf Tiny reference models, shipped in the checkout (models/)."""
+    return MODELS
 
 
 @pytest.fixture(scope="session")

@@ -103,8 +103,7 @@ def test_the_example_suite_meets_its_stored_baseline_on_every_deterministic_figu
     suite_dir.mkdir(parents=True)
     for name in ("suite.toml", "suite-baseline.json"):
         shutil.copy(examples / name, suite_dir / name)
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "models").symlink_to(shared_models)
+    (tmp_path / "checkout" / "models").symlink_to(shared_models)
     outcome = regress(suite_dir / "suite.toml", echo=lambda line: None)
     assert all(case.error is None for case in outcome.cases)
     deterministic = {"instructions", "arena_bytes", "flash_bytes", "ram_bytes", "bit_exact", "max_lsb"}
