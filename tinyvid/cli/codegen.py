@@ -15,17 +15,21 @@ from tinyvid.errors import EXIT_REGRESSION
 @click.option("--name", "prefix", default="model", show_default=True, help="C symbol and file prefix (a C identifier).")
 @click.option("--runtime", type=click.Choice(["c", "tflm"]), default="c", show_default=True,
               help="c: self-contained C kernels; tflm: the model as a C array plus a TFLM op resolver and arena size.")
+@click.option("--target", type=click.Choice(["c", "dsp", "mve"]), default="c", show_default=True,
+              help="Kernels of the c runtime: c portable C99 (any core); dsp Cortex-M4/M7/M33 with DSP (SMLAD); "
+                   "mve Cortex-M55 with Helium. `tinyvid project` picks it from the board's core.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def emit_command(model: str, out_dir: str, prefix: str, runtime: str, as_json: bool) -> None:
+def emit_command(model: str, out_dir: str, prefix: str, runtime: str, target: str, as_json: bool) -> None:
     """Generate C for the int8 .tflite MODEL into a folder."""
     from tinyvid.codegen import emit
 
-    r = emit(model, out_dir, prefix=prefix, runtime=runtime)
+    r = emit(model, out_dir, prefix=prefix, runtime=runtime, target=target)
     if as_json:
         click.echo(json.dumps(r.to_dict(), indent=2))
         return
     click.echo(f"model:        {r.model} ({r.operators} operators: {', '.join(r.opcodes)})")
-    click.echo(f"runtime:      {r.runtime}, prefix '{r.prefix}', {len(r.files)} files in {r.out_dir}")
+    kernels = f", {r.target} kernels" if r.runtime == "c" else ""
+    click.echo(f"runtime:      {r.runtime}{kernels}, prefix '{r.prefix}', {len(r.files)} files in {r.out_dir}")
     tflm = f"{r.tflm_arena_bytes:,}" if r.tflm_arena_bytes is not None else "n/a"
     if r.runtime == "c":
         click.echo(f"arena (RAM):  {r.arena_bytes:,} bytes (TFLM needs {tflm} bytes)")
@@ -42,14 +46,16 @@ def emit_command(model: str, out_dir: str, prefix: str, runtime: str, as_json: b
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--samples", default=100, show_default=True, type=click.IntRange(0, 100000), help="Random inputs besides the two edge inputs.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the random inputs.")
+@click.option("--target", type=click.Choice(["c", "dsp", "mve"]), default="c", show_default=True,
+              help="Kernels to check (dsp and mve are built for the host with a C emulation of each instruction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def verify_command(ctx: click.Context, model: str, samples: int, seed: int, as_json: bool) -> None:
+def verify_command(ctx: click.Context, model: str, samples: int, seed: int, target: str, as_json: bool) -> None:
     """Build the generated C under ASan+UBSan and compare every output byte with
     tflite-micro. Exit code 1 if any byte differs."""
     from tinyvid.codegen.verify import format_result, verify
 
-    r = verify(model, samples=samples, seed=seed)
+    r = verify(model, samples=samples, seed=seed, target=target)
     click.echo(json.dumps(r.to_dict(), indent=2) if as_json else format_result(r))
     if not r.ok:
         ctx.exit(EXIT_REGRESSION)

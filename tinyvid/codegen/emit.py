@@ -13,6 +13,7 @@ from tinyvid.codegen.cnames import validate_prefix
 from tinyvid.codegen.emitter import render
 from tinyvid.codegen.lower import lower_graph
 from tinyvid.codegen.planner import plan_memory
+from tinyvid.codegen.targets import check_target
 from tinyvid.errors import ModelError, ProjectError, TinyvidError
 from tinyvid.model.reader import load_graph
 from tinyvid.model.stats import model_stats
@@ -36,6 +37,7 @@ class EmitResult:
     out_dir: str
     prefix: str
     runtime: str
+    target: str = "c"
     files: list[str] = field(default_factory=list)
     arena_bytes: int = 0
     tflm_arena_bytes: int | None = None
@@ -62,20 +64,24 @@ def _info(t) -> TensorInfo:
     )
 
 
-def lower_and_plan(graph, prefix: str):
+def lower_and_plan(graph, prefix: str, target: str = "c", options: dict | None = None):
     """The lowered int8 graph and its memory plan (nothing written)."""
-    lowered = lower_graph(graph, prefix)
+    lowered = lower_graph(graph, prefix, target, options)
     return lowered, plan_memory(lowered.graph, lowered.aliases)
 
 
-def generate_c(graph, prefix: str, *, trace: bool = False) -> tuple[dict[str, str], int, int]:
-    """The files of the plain-C runtime, the arena bytes and the weights bytes (in memory)."""
-    lowered, plan = lower_and_plan(graph, prefix)
+def generate_c(graph, prefix: str, *, trace: bool = False, target: str = "c",
+               options: dict | None = None) -> tuple[dict[str, str], int, int]:
+    """The files of the plain-C runtime, the arena bytes and the weights bytes (in memory).
+
+    ``target`` picks the kernels (see :mod:`tinyvid.codegen.targets`)."""
+    lowered, plan = lower_and_plan(graph, prefix, target, options)
     files = render(lowered, plan, prefix, trace=trace)
     return files, plan.arena_bytes, sum(c.nbytes for c in lowered.consts.values())
 
 
-def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", measure_tflm: bool = True) -> EmitResult:
+def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", target: str = "c",
+         measure_tflm: bool = True) -> EmitResult:
     """Write the C library of an int8 ``.tflite`` into ``out_dir``.
 
     Everything is generated in memory and written to a temporary folder first; the
@@ -83,12 +89,14 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", meas
     leaves nothing half-written.
     """
     validate_prefix(prefix)
+    check_target(target)
+    check_output_dir(out_dir)
     if runtime not in RUNTIMES:
         raise TinyvidError(f"unknown runtime '{runtime}'", f"choose one of: {', '.join(RUNTIMES)}")
     graph = load_graph(model_path)
     tflm_arena = None
     if runtime == "c":
-        files, arena, weights = generate_c(graph, prefix)
+        files, arena, weights = generate_c(graph, prefix, target=target)
     else:
         from tinyvid.codegen.tflm_runtime import generate_tflm
 
@@ -107,6 +115,7 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", meas
         out_dir=str(out_dir),
         prefix=prefix,
         runtime=runtime,
+        target=target if runtime == "c" else "c",
         files=[str(p) for p in written],
         arena_bytes=arena,
         tflm_arena_bytes=tflm_arena,

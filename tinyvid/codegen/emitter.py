@@ -191,6 +191,8 @@ def _model_source(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str, st
             name = f"{prefix}_op{op.index}_params"
             out.append(f"static const {call.params_type} {name} = {initializer(dict(call.params))};")
             text = text.replace("@P@", f"&{name}")
+        if call.code:
+            out += ["", re.sub(r"@T(\d+)@", tensor_ptr, call.code).rstrip(), ""]
         shapes = " ".join("x".join(str(d) for d in g.tensors[i].shape) for i in op.outputs)
         body.append(f"    /* {op.index}: {op.opcode} -> {shapes} */")
         if call.returns_status:

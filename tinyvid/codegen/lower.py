@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
+from tinyvid.codegen import fast
 from tinyvid.codegen.boundary import strip_float_io
 from tinyvid.codegen.ops import LOWERINGS, supported_operators
 from tinyvid.codegen.ops.base import ConstArray, KernelCall, LoweringContext
+from tinyvid.codegen.targets import check_target
 from tinyvid.errors import ModelError, UnsupportedModelError
 from tinyvid.model.graph import Graph
 
@@ -29,12 +33,16 @@ def _hint() -> str:
     return "use `tinyvid emit --runtime tflm` to run it with the TFLM interpreter, or replace the operator"
 
 
-def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
+def lower_graph(graph: Graph, prefix: str, target: str = "c", options: dict | None = None) -> LoweredModel:
     """Lower every operator; raises before anything is written if one cannot be.
 
     Float inputs and outputs around an int8 graph are dropped first (see
     :mod:`tinyvid.codegen.boundary`): the result's ``graph`` is the int8 graph.
+    ``target`` chooses the kernels (:mod:`tinyvid.codegen.targets`): each operator
+    is lowered to its portable kernel, then replaced by a specialisation for the
+    target where one applies (:mod:`tinyvid.codegen.fast`).
     """
+    check_target(target)
     graph = strip_float_io(graph)
     _check_io(graph)
     supported = supported_operators()
@@ -49,14 +57,26 @@ def lower_graph(graph: Graph, prefix: str) -> LoweredModel:
     consts: dict[str, ConstArray] = {}
     calls = []
     for op in graph.operators:
-        ctx = LoweringContext(graph, op, prefix, consts)
+        ctx = LoweringContext(graph, op, prefix, consts, target, options)
         try:
-            calls.append(LOWERINGS[op.opcode](ctx))
+            call = LOWERINGS[op.opcode](ctx)
+            if target != "c":
+                call = fast.specialise(ctx, call)
+            calls.append(call)
         except (ModelError, UnsupportedModelError):
             raise
         except (ValueError, ArithmeticError, IndexError, TypeError, OverflowError) as exc:
             raise ModelError(f"operator {op.index} ({op.opcode}): invalid parameters ({exc})", "the model is malformed") from exc
-    return LoweredModel(graph, calls, consts)
+    return LoweredModel(graph, calls, _referenced(consts, calls))
+
+
+def _referenced(consts: dict[str, ConstArray], calls: list[KernelCall]) -> dict[str, ConstArray]:
+    """The constants some call or its code uses (a specialisation may replace the portable ones)."""
+    words = set()
+    for c in calls:
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c.call + "\n" + c.code))
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(str(v) for _, v in c.params)))
+    return {name: c for name, c in consts.items() if name in words}
 
 
 def _check_io(graph: Graph) -> None:

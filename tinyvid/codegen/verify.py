@@ -41,6 +41,7 @@ class VerifyResult:
     compared_bytes: int
     differing_bytes: int
     max_abs_diff: int
+    target: str = "c"
     mismatched_samples: list[int] = field(default_factory=list)
     first_bad_operator: FirstBadOperator | None = None
     arena_bytes: int = 0
@@ -136,10 +137,14 @@ def _run(binary: Path, stdin: bytes, timeout: float) -> subprocess.CompletedProc
     return proc
 
 
-def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 600.0, measure_tflm_arena: bool = True) -> VerifyResult:
-    """Compare the generated C with tflite-micro on ``samples`` + 2 inputs."""
+def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 600.0, measure_tflm_arena: bool = True,
+           target: str = "c") -> VerifyResult:
+    """Compare the generated C with tflite-micro on ``samples`` + 2 inputs.
+
+    ``target`` picks the kernels; ``dsp`` and ``mve`` code is built for the host
+    with ``tv_arm.h``'s C emulation of each instruction."""
     original = load_graph(model_path)
-    files, arena, _ = generate_c(original, PREFIX)
+    files, arena, _ = generate_c(original, PREFIX, target=target)
     graph = strip_float_io(original)
     cases = make_inputs(graph, samples, seed)
     to_tflm = _tflm_inputs(original, graph)
@@ -162,9 +167,10 @@ def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 60
         bad_samples = sorted({int(i) // per_sample for i in np.nonzero(diff)[0]})
         first_bad = None
         if bad_samples:
-            first_bad = _first_bad_operator(original, graph, to_tflm(cases[bad_samples[0]]), tmp)
+            first_bad = _first_bad_operator(original, graph, to_tflm(cases[bad_samples[0]]), tmp, target)
     result = VerifyResult(
         model=graph.source_name,
+        target=target,
         samples=len(cases),
         compared_bytes=int(diff.size),
         differing_bytes=int(np.count_nonzero(diff)),
@@ -206,12 +212,12 @@ def _from_tflm(original, graph, outs: list[np.ndarray]) -> list[np.ndarray]:
     return result
 
 
-def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str) -> FirstBadOperator | None:
+def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str, target: str = "c") -> FirstBadOperator | None:
     """Trace every operator's output for one input and compare with LiteRT's tensors.
 
     ``case`` is the input of the original model (float where it takes float).
     """
-    files, _, _ = generate_c(original, PREFIX, trace=True)
+    files, _, _ = generate_c(original, PREFIX, trace=True, target=target)
     src = Path(tmp) / "trace_src"
     src.mkdir()
     for name, text in files.items():
@@ -257,6 +263,7 @@ def _parse_trace(data: bytes) -> dict[tuple[int, int], np.ndarray]:
 def format_result(r: VerifyResult) -> str:
     lines = [
         f"model:            {r.model}",
+        f"kernels:          {r.target}",
         f"inputs compared:  {r.samples} (all -128, all 127, {r.samples - 2} random) under ASan+UBSan",
         f"output bytes:     {r.compared_bytes}",
         f"differing bytes:  {r.differing_bytes}" + (f" (max {r.max_abs_diff} LSB, samples {r.mismatched_samples[:10]})" if r.differing_bytes else ""),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tinyvid import __version__
 from tinyvid.boards import Board, load_board
+from tinyvid.codegen.targets import target_for_core
 from tinyvid.errors import ProjectError
 from tinyvid.project.manifest import MANIFEST_NAME, write_manifest
 from tinyvid.project.model_header import ModelInfo, read_model_header
@@ -65,6 +66,7 @@ def generate_project(
         raise ProjectError(f"model id '{model_id}' is not valid", "use up to 32 letters, digits, '.', '_' or '-' (e.g. vww01)")
     if conversion is not None and conversion not in CONVERSIONS:
         raise ProjectError(f"unknown input conversion '{conversion}'", f"use one of: {', '.join(CONVERSIONS)}")
+    check_output_dir(out_dir)
     fresh = not out_dir.exists() or not any(out_dir.iterdir())
     _prepare_out_dir(out_dir)
     try:
@@ -80,7 +82,8 @@ def generate_project(
 
 def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str) -> Project:
     model_dir = out_dir / "model"
-    sha256 = _emit_model(model_path, model_dir, prefix)
+    target = target_for_core(board.core)
+    sha256 = _emit_model(model_path, model_dir, prefix, target)
     info = read_model_header(model_dir / f"{prefix}.h", prefix)
     if info.num_inputs != 1 or info.num_outputs < 1:
         raise ProjectError(
@@ -116,6 +119,7 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
     manifest = {
         "tinyvid_version": __version__,
         "board": board.name,
+        "kernels": target,
         "board_file": str(board.path) if board.path else None,
         "model": {"path": str(model_path.resolve()), "sha256": sha256, "prefix": prefix, "dir": "model"},
         "model_id": model_id,
@@ -155,7 +159,7 @@ def _prepare_out_dir(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _emit_model(model_path: Path, model_dir: Path, prefix: str) -> str:
+def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c") -> str:
     """Puts the model's C into ``model_dir``; returns the sha256 of the source."""
     if model_path.is_dir():
         header = model_path / f"{prefix}.h"
@@ -177,7 +181,7 @@ def _emit_model(model_path: Path, model_dir: Path, prefix: str) -> str:
         from tinyvid.codegen import emit
     except ImportError as exc:
         raise ProjectError("the code generator (tinyvid.codegen.emit) is not available", "update tinyvid") from exc
-    emit(model_path, model_dir, prefix=prefix)
+    emit(model_path, model_dir, prefix=prefix, target=target)
     return hashlib.sha256(model_path.read_bytes()).hexdigest()
 
 

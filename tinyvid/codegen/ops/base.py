@@ -48,15 +48,20 @@ class KernelCall:
     params: list[tuple[str, object]] = field(default_factory=list)  # designated initializers, in order
     alias: tuple[int, int] | None = None  # (output, input): output may share the input's bytes
     returns_status: bool = False  # the call is an int expression: non-zero is a failure
+    code: str = ""  # C definitions this call needs (static functions), placed before <prefix>_invoke
+    variant: str = "c"  # which kernel runs it: "c" (portable) or the name of a specialisation
 
 
 class LoweringContext:
     """Access to the graph for one operator, plus the constant arrays it emits."""
 
-    def __init__(self, graph: Graph, op: Operator, prefix: str, consts: dict[str, ConstArray]):
+    def __init__(self, graph: Graph, op: Operator, prefix: str, consts: dict[str, ConstArray], target: str = "c",
+                 options: dict | None = None):
         self.graph = graph
         self.op = op
         self.prefix = prefix
+        self.target = target  # see tinyvid.codegen.targets
+        self.codegen_options = options or {}  # e.g. {"optimize": "speed"}
         self._consts = consts
 
     # --- errors -----------------------------------------------------------------
