@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from tinyvid.paths import check_output_dir
+
 DEFAULT_BOARD = "qemu-mps2-an386"
 DEFAULT_OUT_DIR = "runs/demo"
 DEFAULT_SPARSITY = 0.5
@@ -103,7 +105,7 @@ def run_demo(
     from tinyvid.project import generate_project
     from tinyvid.train import train
 
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(out_dir)  # a bad output folder: fail before training, not after
     result = DemoResult(out_dir=out_dir, board=board)
 
     def step(name: str, message: str):

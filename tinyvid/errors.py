@@ -67,3 +67,12 @@ class ProtocolError(TinyvidError):
 
 class SuiteError(TinyvidError):
     """A regression suite file is invalid."""
+
+
+class OutputPathError(TinyvidError):
+    """A file or folder tinyvid is asked to write cannot be created or written."""
+
+    def __init__(self, path, reason: str, hint: str | None = None):
+        super().__init__(f"cannot write to {path}: {reason}", hint or "choose another output path")
+        self.path = path
+        self.reason = reason

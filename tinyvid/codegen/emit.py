@@ -17,6 +17,7 @@ from tinyvid.codegen.targets import check_target
 from tinyvid.errors import ModelError, ProjectError, TinyvidError
 from tinyvid.model.reader import load_graph
 from tinyvid.model.stats import model_stats
+from tinyvid.paths import check_output_dir
 
 RUNTIMES = ("c", "tflm")
 

@@ -18,6 +18,7 @@ from tinyvid.compress.quantize import DEFAULT_CALIBRATION_FRAMES, representative
 from tinyvid.compress.report import CompressionReport, Stage
 from tinyvid.compress.structured import shrink
 from tinyvid.errors import DataError
+from tinyvid.paths import check_output_dir
 
 DEFAULT_OUT_DIR = "runs/compress"
 DEFAULT_EPOCHS = 15
@@ -110,7 +111,7 @@ def compress(
     ``report.json``; returns the :class:`CompressionReport`.
     """
     _check_options(sparsity, structured, epochs)
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(out_dir)  # a bad output folder: fail before fine-tuning, not after
     model = load_keras_model(model_path)
     data = load_matching_dataset(model, dataset, seed=seed, progress=progress)
     train, test = data.train, data.test

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from tinyvid.data.dataset import Split
+from tinyvid.paths import check_output_dir
 
 
 def export_raw(split: Split, out_dir, class_names=None, *, limit: int | None = None) -> Path:
@@ -13,7 +14,7 @@ def export_raw(split: Split, out_dir, class_names=None, *, limit: int | None = N
 
     ``labels.csv`` has a header ``file,label,class_name,group``. Returns ``out_dir``.
     """
-    out = Path(out_dir)
+    out = check_output_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     frames = split.as_uint8()
     n = len(frames) if limit is None else min(limit, len(frames))

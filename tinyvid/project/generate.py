@@ -12,6 +12,7 @@ from tinyvid import __version__
 from tinyvid.boards import Board, load_board
 from tinyvid.codegen.targets import target_for_core
 from tinyvid.errors import ProjectError
+from tinyvid.paths import check_output_dir
 from tinyvid.project.manifest import MANIFEST_NAME, write_manifest
 from tinyvid.project.model_header import ModelInfo, read_model_header
 from tinyvid.project.templates import render_platform

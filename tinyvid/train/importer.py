@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyvid.errors import ModelError
+from tinyvid.paths import check_output_dir
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 TFLITE_SUFFIXES = (".tflite",)
@@ -193,6 +194,7 @@ def import_to(path, out_dir) -> tuple[ImportedModel, dict]:
     (TFLite, and SavedModels that Keras cannot restore), plus ``model.json``."""
     from tinyvid import __version__
 
+    check_output_dir(out_dir)
     model = import_model(path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

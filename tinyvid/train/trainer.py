@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tinyvid.data.dataset import FrameDataset
 from tinyvid.errors import ModelError
+from tinyvid.paths import check_output_dir
 from tinyvid.train.architectures import DEFAULT_ARCH, architecture_params, build_model, check_params
 from tinyvid.train.fitting import (
     DEFAULT_BATCH_SIZE,
@@ -68,6 +69,7 @@ def train(
     if batch_size < 1:
         raise ModelError(f"batch size must be at least 1, not {batch_size}", "use e.g. --batch-size 32")
     check_params(arch, arch_params)  # unknown architecture or parameter: fail before loading data
+    check_output_dir(out_dir)  # a bad output folder: fail before training, not after
     if isinstance(dataset, (str, Path)):
         from tinyvid.data import load_dataset
 
