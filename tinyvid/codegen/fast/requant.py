@@ -1,0 +1,64 @@
+"""Requantization constants of the optimised kernels (one owner for every specialisation).
+
+TFLite's ``MultiplyByQuantizedMultiplier(acc, m, shift)`` followed by ``+ zero_point``
+is, for ``m`` in [2^30, 2^31) and a right shift ``e = -shift`` in [1, 22], exactly
+
+    (acc * m + k - [acc < 0] * 2^31) >> (31 + e),   k = 2^30 + 2^(30 + e) + zp * 2^(31 + e)
+
+(``tv_requant_fast`` in ``kernels/tv_arm.h``: one SMLAL and a shift). Channels outside
+that range (left shifts, e = 0, very small multipliers) keep the general form
+``tv_mul_by_quantized_mul``; :func:`fast_requant` says whether every channel fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: right shifts for which k fits int64 with any int8 zero point
+MAX_FAST_SHIFT = 22
+
+
+@dataclass(frozen=True)
+class FastRequant:
+    m: np.ndarray  # int32 multipliers
+    k: np.ndarray  # int64 rounding + zero-point constants
+    sh: np.ndarray  # int32 total right shifts (31 + e)
+
+    def k_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """``k`` as (low, high) int32 words, for kernels that keep the 64-bit constant in two registers."""
+        u = self.k.astype(np.int64).view(np.uint64)
+        lo = (u & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32)
+        hi = (u >> np.uint64(32)).astype(np.uint32).view(np.int32)
+        return lo, hi
+
+
+def fast_requant(mult: np.ndarray, shift: np.ndarray, out_zero_point: int) -> FastRequant | None:
+    """The fast-form constants for per-channel ``mult``/``shift`` (TFLM's), or None if a channel does not fit."""
+    mult = np.asarray(mult, np.int64).reshape(-1)
+    shift = np.asarray(shift, np.int64).reshape(-1)
+    e = -shift
+    if mult.size == 0 or np.any(mult < (1 << 30)) or np.any(mult >= (1 << 31)) or np.any(e < 1) or np.any(e > MAX_FAST_SHIFT):
+        return None
+    k = [(1 << 30) + (1 << (30 + int(ei))) + int(out_zero_point) * (1 << (31 + int(ei))) for ei in e]
+    return FastRequant(mult.astype(np.int32), np.array(k, np.int64), (31 + e).astype(np.int32))
+
+
+def reference_requant(acc: np.ndarray, mult: int, shift: int, out_zero_point: int) -> np.ndarray:
+    """TFLite's double-rounding requantization + zero point, in exact Python integers (for tests)."""
+    out = []
+    for a in np.asarray(acc, np.int64).reshape(-1).tolist():
+        left, right = max(shift, 0), max(-shift, 0)
+        x = (a * (1 << left) + (1 << 31)) % (1 << 32) - (1 << 31)
+        if x == mult == -(1 << 31):
+            h = (1 << 31) - 1
+        else:
+            ab = x * mult
+            nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+            v = ab + nudge
+            h = abs(v) >> 31 if v >= 0 else -(abs(v) >> 31)
+        mask = (1 << right) - 1
+        threshold = (mask >> 1) + (1 if h < 0 else 0)
+        out.append((h >> right) + (1 if (h & mask) > threshold else 0) + out_zero_point)
+    return np.array(out, np.int64)
