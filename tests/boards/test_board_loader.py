@@ -98,3 +98,48 @@ def test_schema_version_is_one():
     assert SCHEMA_VERSION == 1
     for board in list_boards():
         assert "schema_version = 1" in board.path.read_text()
+
+
+def _emulated_board_file(tmp_path, timer: str) -> Path:
+    """A copy of the default board named my-board, with its [timer] table replaced."""
+    text = load_board(DEFAULT_BOARD).path.read_text()
+    head, _, rest = text.partition("[timer]")
+    tail = rest[rest.index("[power]"):]
+    path = tmp_path / "my-board.toml"
+    path.write_text(head.replace('name = "qemu-mps2-an386"', 'name = "my-board"') + "[timer]\n" + timer + "\n" + tail)
+    return path
+
+
+def test_an_emulated_boards_instructions_per_tick_is_derived_from_icount_and_the_systick_clock(tmp_path):
+    # -icount shift=7: 128 ns of guest time per instruction; 25 MHz SysTick: 3.2 ticks.
+    board = load_board(_emulated_board_file(tmp_path, 'kind = "systick"\nhz = 25_000_000\n'))
+    assert board.timer.instructions_per_tick == 1 / (25e6 * 128e-9) == 0.3125
+
+
+def test_a_board_file_stating_a_wrong_instructions_per_tick_is_refused_naming_the_right_one(tmp_path):
+    path = _emulated_board_file(tmp_path, 'kind = "systick"\nhz = 25_000_000\ninstructions_per_tick = 3.2\n')
+    with pytest.raises(BoardError) as err:
+        load_board(path)
+    assert "timer.instructions_per_tick" in err.value.message and "is 3.2" in err.value.message
+    assert "0.3125" in err.value.message and "0.3125" in err.value.hint
+
+
+def test_a_board_file_agreeing_with_the_machine_may_state_it(tmp_path):
+    path = _emulated_board_file(tmp_path, 'kind = "systick"\nhz = 25_000_000\ninstructions_per_tick = 0.3125\n')
+    assert load_board(path).timer.instructions_per_tick == 0.3125
+
+
+def test_an_emulated_systick_clock_other_than_the_machines_is_refused(tmp_path):
+    path = _emulated_board_file(tmp_path, 'kind = "systick"\nhz = 2_500_000\n')
+    with pytest.raises(BoardError) as err:
+        load_board(path)
+    assert "mps2-an386 runs its SysTick at 25000000 Hz" in err.value.message
+    assert err.value.hint == "set timer.hz = 25000000"
+
+
+def test_the_emulator_is_launched_with_the_shift_the_ratio_is_derived_from(tmp_path):
+    from tinyvid.boards.emulation import ICOUNT_SHIFT
+    from tinyvid.build.launch import qemu_command
+
+    command = qemu_command(load_board(DEFAULT_BOARD), tmp_path / "f.elf", 1234)
+    assert command[command.index("-icount") + 1].startswith(f"shift={ICOUNT_SHIFT},")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyvid.boards.board import Board, Compute, Launch, Memory, Power, Serial, Timer
+from tinyvid.boards.emulation import ICOUNT_SHIFT, QEMU_SYSTICK_HZ, icount_instructions_per_tick
 from tinyvid.errors import BoardError
 from tinyvid.resources import boards_dir, templates_dir
 
@@ -184,7 +185,7 @@ def _build(path: Path, data: dict[str, Any]) -> Board:
         timer=Timer(
             kind=tim["kind"],
             hz=tim["hz"],
-            instructions_per_tick=float(tim["instructions_per_tick"]) if "instructions_per_tick" in tim else None,
+            instructions_per_tick=icount_instructions_per_tick(tim["hz"]) if lau["method"] == "qemu" else None,
         ),
         power=Power(float(data["power"]["volts"]), float(data["power"]["active_ma"]), data["power"]["source"])
         if "power" in data
@@ -224,6 +225,31 @@ def _validate_stm32_clock(path: Path, data: dict[str, Any]) -> None:
                     f"with the core at {clock} Hz", f"set serial.clock_hz = {expected}")
     if data["timer"]["kind"] == "dwt" and data["timer"]["hz"] != clock:
         raise _fail(path, "timer.hz", "of the DWT cycle counter must equal clock_hz", f"set timer.hz = {clock}")
+
+
+def _validate_emulated_timer(path: Path, data: dict[str, Any]) -> None:
+    """An emulated board's timer is fixed by the machine: its SysTick clock (when
+    the machine is known) and, through -icount, its instructions per tick."""
+    timer, launch = data["timer"], data["launch"]
+    if launch["method"] != "qemu":
+        if "instructions_per_tick" in timer:
+            raise _fail(path, "timer.instructions_per_tick", "is only meaningful on an emulated board",
+                        "remove it: a real board's timer counts cycles or time, not instructions")
+        return
+    if timer["kind"] != "systick":
+        raise _fail(path, "timer.kind", f"is '{timer['kind']}', but an emulated board counts with its SysTick",
+                    'use kind = "systick" (QEMU does not emulate the DWT cycle counter)')
+    machine_hz = QEMU_SYSTICK_HZ.get(launch["machine"])
+    if machine_hz is not None and timer["hz"] != machine_hz:
+        raise _fail(path, "timer.hz", f"is {timer['hz']}, but QEMU's {launch['machine']} runs its SysTick "
+                    f"at {machine_hz} Hz", f"set timer.hz = {machine_hz}")
+    expected = icount_instructions_per_tick(timer["hz"])
+    given = timer.get("instructions_per_tick")
+    if given is not None and abs(given - expected) > 1e-9 * expected:
+        raise _fail(path, "timer.instructions_per_tick",
+                    f"is {given}, but -icount shift={ICOUNT_SHIFT} (one instruction per {2**ICOUNT_SHIFT} ns) "
+                    f"with a SysTick at {timer['hz']} Hz gives {expected:.12g} instructions per tick",
+                    f"remove the key (tinyvid derives it) or set it to {expected:.12g}")
 
 
 def _one_of(path: Path, key: str, value: str, valid) -> None:
@@ -295,11 +321,7 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
     _one_of(path, "timer.kind", timer["kind"], _TIMERS)
     if timer["hz"] <= 0:
         raise _fail(path, "timer.hz", "must be > 0", "give the timer's ticks per second")
-    if launch["method"] == "qemu" and "instructions_per_tick" not in timer:
-        raise _fail(path, "timer.instructions_per_tick", "is required for an emulated board",
-                    "QEMU -icount shift=7 runs one instruction per 128 ns: 1e9 / (128 * timer.hz)")
-    if "instructions_per_tick" in timer and timer["instructions_per_tick"] <= 0:
-        raise _fail(path, "timer.instructions_per_tick", "must be > 0", "1e9 / (128 * timer.hz) under -icount shift=7")
+    _validate_emulated_timer(path, data)
     if not is_host:
         for table in ("power", "compute"):
             if table not in data:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from tinyvid.boards import Board
+from tinyvid.boards.emulation import ICOUNT_SHIFT
 
 from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader, socket_writer
 from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
@@ -58,7 +59,7 @@ def qemu_command(board: Board, elf: Path, serial_port: int) -> list[str]:
         "-display", "none",
         "-monitor", "none",
         "-serial", f"tcp:127.0.0.1:{serial_port},server=on,wait=on",
-        "-icount", "shift=7,align=off,sleep=off",
+        "-icount", f"shift={ICOUNT_SHIFT},align=off,sleep=off",
         "-semihosting-config", "enable=on,target=native",
         *board.launch.args,
     ]  # fmt: skip
