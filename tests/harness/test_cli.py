@@ -120,7 +120,7 @@ def test_a_silent_board_ends_bench_in_a_timeout_error_not_a_hang():
 def test_a_project_and_a_different_board_are_refused(tmp_path):
     import json as _json
 
-    (tmp_path / "tinyvid-project.json").write_text(_json.dumps({"manifest_version": 1, "board": "host"}))
+    (tmp_path / "tinyvid-project.json").write_text(_json.dumps({"manifest_version": 2, "board": "host"}))
     out = run("bench", "--project", tmp_path, "--board", "qemu-mps2-an386")
     assert out.exit_code == 2 and "is a project for host, not qemu-mps2-an386" in out.output
 

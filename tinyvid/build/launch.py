@@ -102,7 +102,7 @@ def _start_host(image: Path, port: int) -> tuple[subprocess.Popen, SerialBridge]
         bridge = SerialBridge(fd_reader(process.stdout.fileno()), write, port=port).start()
     except OSError as exc:
         stop_process(process)
-        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
+        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --tcp-port, or 0 for any free port") from exc
     return process, bridge
 
 
@@ -134,7 +134,7 @@ def _start_qemu(
         bridge = SerialBridge(socket_reader(link), socket_writer(link, stop), port=port, stopping=stop).start()
     except OSError as exc:
         stop_process(process)
-        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --port or 0") from exc
+        raise ProjectError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "choose another --tcp-port, or 0 for any free port") from exc
     return process, bridge
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinyvid.boards import Board, load_board
 from tinyvid.errors import ProjectError
-from tinyvid.project.manifest import MANIFEST_NAME, load_manifest
+from tinyvid.project.manifest import MANIFEST_NAME, load_manifest, project_board
+
+__all__ = ["firmware_path", "project_board", "project_dir_of"]
 
 
 def project_dir_of(path: str | Path) -> Path:
@@ -18,14 +19,6 @@ def project_dir_of(path: str | Path) -> Path:
     if path.is_dir():
         return path
     raise ProjectError(f"{path} is neither a tinyvid project folder nor its firmware", "give the folder 'tinyvid project' wrote")
-
-
-def project_board(project_dir: Path) -> Board:
-    manifest = load_manifest(project_dir)
-    board_file = manifest.get("board_file")
-    if board_file and Path(board_file).is_file() and Path(board_file).stem == manifest["board"]:
-        return load_board(Path(board_file))
-    return load_board(manifest["board"])
 
 
 def firmware_path(project_dir: Path) -> Path:

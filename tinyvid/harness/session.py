@@ -139,21 +139,21 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
 
     if (port is None) == (project is None):
         raise TransportError("give either a port or a project", hint="--port URL or --project DIR")
-    board_obj = load_board(board) if board else None
+    board_obj = load_board(board) if board and port is not None else None
     if port is not None:
         transport = _logged(open_transport(port, board=board_obj), record)
         with DutClient(transport, line_timeout=line_timeout, infer_timeout=infer_timeout) as client:
             yield BoardSession(client, board_obj)
         return
     from tinyvid.build.launch import launch_board
+    from tinyvid.project import project_board
 
     project_dir = Path(project)
     manifest = read_manifest(project_dir)
-    if board_obj is None:
-        board_obj = load_board(manifest["board"])
-    elif board_obj.name != manifest["board"]:
-        raise ProjectError(f"{project_dir} is a project for {manifest['board']}, not {board_obj.name}",
-                           hint=f"leave out --board, or generate a project for {board_obj.name}")
+    if board and Path(str(board)).stem != manifest["board"]:
+        raise ProjectError(f"{project_dir} is a project for {manifest['board']}, not {Path(str(board)).stem}",
+                           hint=f"leave out --board (the project carries its board), or generate a project for {board}")
+    board_obj = project_board(project_dir)
     build = ensure_built(project_dir)
     with launch_board(project_dir) as running:
         transport = _logged(open_transport(running.url, board=board_obj), record)

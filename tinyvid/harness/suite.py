@@ -19,7 +19,7 @@ A suite file::
     [[case]]                          # one or more
     name = "vww"
     models = ["models/vww_96_int8.tflite"]     # or model = "..." (relative paths: to this file)
-    boards = ["qemu-mps2-an386", "host"]        # or board = "..."
+    boards = ["qemu-mps2-an386", "host"]        # or board = "..."; a name or a .toml board file
     data = "synthetic"                # or a list; synthetic, lfw or a folder (relative: to this file)
     samples = 10                      # inputs validated per case (0: bench only)
     windows = 3                       # bench windows
@@ -197,7 +197,9 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
         if (single in raw) == (plural in raw):
             raise _fail(path, f"{where}.{single}", f"give either {single} or {plural} (exactly one)")
     models = [_relative(base, m) for m in _strings(path, f"{where}.models", raw.get("models", raw.get("model")))]
-    boards = _strings(path, f"{where}.boards", raw.get("boards", raw.get("board")))
+    # A board is a name or a board file, relative to the suite file like the models.
+    boards = [str(_relative(base, b)) if b.endswith(".toml") else b
+              for b in _strings(path, f"{where}.boards", raw.get("boards", raw.get("board")))]
     data = [d if d in ("synthetic", "lfw") else str(_relative(base, d))
             for d in _strings(path, f"{where}.data", raw.get("data", "synthetic"))]
     options = {}
@@ -216,7 +218,7 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
     expand = len(models) * len(boards) * len(data) > 1
     cases = []
     for model, board, datum in itertools.product(models, boards, data):
-        case_id = f"{name}:{model.stem}@{board}:{Path(datum).name}" if expand else name
+        case_id = f"{name}:{model.stem}@{Path(board).stem}:{Path(datum).name}" if expand else name
         cases.append(Case(id=case_id, name=name, model=model, board=board, data=datum, budget=budget,
                           tolerances=tolerances, **options))
     return cases

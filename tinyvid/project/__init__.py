@@ -6,7 +6,7 @@ harness stages read.
 """
 
 from tinyvid.project.generate import CONVERSIONS, Project, generate_project
-from tinyvid.project.manifest import MANIFEST_NAME, load_manifest
+from tinyvid.project.manifest import MANIFEST_NAME, load_manifest, project_board
 from tinyvid.project.model_header import ModelInfo, TensorInfo, read_model_header
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "TensorInfo",
     "generate_project",
     "load_manifest",
+    "project_board",
     "read_model_header",
 ]

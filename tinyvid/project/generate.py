@@ -13,7 +13,7 @@ from tinyvid.boards import Board, load_board
 from tinyvid.codegen.targets import target_for_core
 from tinyvid.errors import ProjectError
 from tinyvid.paths import check_output_dir
-from tinyvid.project.manifest import MANIFEST_NAME, write_manifest
+from tinyvid.project.manifest import MANIFEST_NAME, copy_board, write_manifest
 from tinyvid.project.model_header import ModelInfo, read_model_header
 from tinyvid.project.templates import render_platform
 
@@ -119,9 +119,8 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
     file_bytes = info.input.bytes * (4 if conversion == "float32" else 1)
     manifest = {
         "tinyvid_version": __version__,
-        "board": board.name,
+        **copy_board(board, out_dir),
         "kernels": target,
-        "board_file": str(board.path) if board.path else None,
         "model": {"path": str(model_path.resolve()), "sha256": sha256, "prefix": prefix, "dir": "model"},
         "model_id": model_id,
         "conversion": conversion,
