@@ -33,7 +33,7 @@ from tinyvid.boards.emulation import ICOUNT_SHIFT
 from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader, socket_writer
 from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
 from tinyvid.errors import ProjectError
-from tinyvid.processes import stop_process
+from tinyvid.processes import start_process, stop_process
 
 START_TIMEOUT_S = 20.0
 QEMU = "qemu-system-arm"
@@ -68,7 +68,8 @@ def qemu_command(board: Board, elf: Path, serial_port: int) -> list[str]:
 @contextlib.contextmanager
 def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[RunningBoard]:
     """Starts the project's board; yields a RunningBoard whose ``url`` pyserial
-    opens with ``serial.serial_for_url``. The process is killed on exit."""
+    opens with ``serial.serial_for_url``. The process is stopped on exit, and dies
+    with tinyvid if tinyvid is killed (:func:`tinyvid.processes.start_process`)."""
     project_dir = project_dir_of(project_dir_or_elf)
     board = project_board(project_dir)
     if not board.runs_here:
@@ -88,7 +89,7 @@ def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[R
 
 
 def _start_host(image: Path, port: int) -> tuple[subprocess.Popen, SerialBridge]:
-    process = subprocess.Popen(
+    process = start_process(
         [str(image.resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
     )
     stdin = process.stdin
@@ -119,7 +120,7 @@ def _start_qemu(
         raise ProjectError(f"{QEMU} not found", "install QEMU (Debian: apt install qemu-system-arm)")
     qemu_port = _free_port()
     log = stack.enter_context(tempfile.TemporaryFile())
-    process = subprocess.Popen(
+    process = start_process(
         qemu_command(board, elf, qemu_port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
     )
     try:

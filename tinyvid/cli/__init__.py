@@ -10,6 +10,7 @@ budgets), 2 an error.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 
@@ -17,24 +18,59 @@ import click
 
 from tinyvid import __version__
 from tinyvid.errors import EXIT_ERROR, TinyvidError
+from tinyvid.processes import interrupt_name, stop_on_signals
+
+
+def error_json(kind: str, message: str, hint: str | None, partial: dict | None = None) -> str:
+    """What a ``--json`` command prints on stdout when it fails: the error, and
+    what was measured before it (``partial``), if anything."""
+    data: dict = {"error": {"type": kind, "message": message, "hint": hint}}
+    if partial is not None:
+        data["partial"] = partial
+    return json.dumps(data, indent=2, default=str)
 
 
 class _Group(click.Group):
-    """A click group that turns tinyvid errors into one line and exit code 2."""
+    """A click group that turns tinyvid errors into one line and exit code 2
+    (and, for a command given ``--json``, a JSON error object on stdout); SIGTERM
+    and SIGHUP stop a command as Ctrl-C does."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["tinyvid.invoked"] = (name, command, list(rest))
+        return name, command, rest
+
+    def _wants_json(self, ctx: click.Context) -> bool:
+        name, command, args = ctx.meta.get("tinyvid.invoked", (None, None, None))
+        if command is None:
+            return False
+        try:
+            return command.make_context(name, list(args), parent=ctx, resilient_parsing=True).params.get("as_json") is True
+        except click.ClickException:
+            return False
+
+    def _fail(self, ctx: click.Context, kind: str, message: str, hint: str | None):
+        click.secho(f"error: {message}", fg="red", err=True)
+        if hint:
+            click.echo(f"hint: {hint}", err=True)
+        if self._wants_json(ctx):
+            click.echo(error_json(kind, message, hint))
+        ctx.exit(EXIT_ERROR)
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with stop_on_signals():
+                return super().invoke(ctx)
         except TinyvidError as exc:
             if ctx.obj and ctx.obj.get("traceback"):
                 traceback.print_exc()
-            click.secho(f"error: {exc.message}", fg="red", err=True)
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            ctx.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(EXIT_ERROR)
+            self._fail(ctx, type(exc).__name__, exc.message, exc.hint)
+        except KeyboardInterrupt as exc:
+            self._fail(ctx, "Interrupted", f"interrupted by {interrupt_name(exc)}", None)
+        except click.ClickException as exc:  # a usage error: click prints it
+            if self._wants_json(ctx):
+                click.echo(error_json(type(exc).__name__, exc.format_message(), None))
+            raise
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

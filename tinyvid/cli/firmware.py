@@ -104,11 +104,12 @@ def run_command(project_dir: Path, port: int) -> None:
     """Start an emulated board (QEMU) or the host board and serve its UART on a local
     socket until Ctrl-C. Open the printed URL like a serial port."""
     from tinyvid.build import launch_board
+    from tinyvid.processes import STOP_SIGNALS
 
-    # Ctrl-C (or SIGTERM) only sets a flag: a KeyboardInterrupt landing inside
+    # Ctrl-C, SIGTERM or SIGHUP only sets a flag: a KeyboardInterrupt landing inside
     # subprocess bookkeeping could leave the board process unreapable.
     stop = threading.Event()
-    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
         with launch_board(project_dir, port=port) as running:
             click.echo(f"{running.board.name} is running; its serial port: {running.url}")

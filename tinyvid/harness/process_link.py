@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.transport import Clock, Transport
-from tinyvid.processes import stop_process
+from tinyvid.processes import start_process, stop_process
 
 PIPE_CHUNK = 4096  # at most PIPE_BUF-sized writes, so a ready pipe takes them whole
 
@@ -38,8 +38,8 @@ class ProcessTransport(Transport):
 
     def _open(self) -> None:
         try:
-            self._proc = subprocess.Popen(self.argv, cwd=self.cwd, stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+            self._proc = start_process(self.argv, cwd=self.cwd, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
         except OSError as exc:
             raise TransportError(f"cannot start {self.argv[0]}: {exc}",
                                  hint="build the host-board project first (tinyvid build DIR)") from exc
