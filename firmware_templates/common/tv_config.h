@@ -32,6 +32,8 @@
 #define TV_OUTPUT_ZERO_POINT {{ macro }}_OUTPUT_0_ZERO_POINT
 #define TV_ARENA_BYTES {{ macro }}_ARENA_BYTES
 #define TV_MACS {{ macro }}_MACS
+#define TV_NUM_OPERATORS {{ macro }}_NUM_OPERATORS
+#define TV_PROFILE_HOOK {{ prefix }}_profile_hook
 /* The input buffer holds one input in the file's format. */
 #define TV_DB_BYTES (TV_INPUT_ELEMENTS * {{ 4 if conversion == "float32" else 1 }})
 

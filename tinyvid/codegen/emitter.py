@@ -124,6 +124,13 @@ def _header(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str) -> str:
         f"int {prefix}_invoke(void);",
         "",
         "/**",
+        " * Per-operator timing: when set, {p}_invoke() calls it with k = 0..{P}_NUM_OPERATORS-1",
+        " * right before operator k and with k = {P}_NUM_OPERATORS after the last one",
+        " * (`tinyvid profile` reads a timer there). NULL (the default) costs a test per operator.",
+        " */",
+        f"extern void (*{prefix}_profile_hook)(int32_t point);",
+        "",
+        "/**",
         " * The int8 buffer of input @p index (NHWC, {P}_INPUT_<i>_BYTES bytes).",
         " * @return NULL for a bad index",
         " */",
@@ -178,7 +185,10 @@ def _model_source(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str, st
         *([f"void {prefix}_trace(int op, int output, const int8_t *data, int32_t bytes);", ""] if trace else []),
         f"static int8_t {prefix}_arena[{max(16, plan.arena_bytes)}] {P}_ALIGNED(16) {P}_ARENA_ATTRIBUTES;",
         "",
+        f"void (*{prefix}_profile_hook)(int32_t point) = NULL;",
+        "",
     ]
+    hook = f"    if ({prefix}_profile_hook != NULL) {{\n        {prefix}_profile_hook(%d);\n    }}"
 
     def tensor_ptr(match: re.Match) -> str:
         i = int(match.group(1))
@@ -195,6 +205,7 @@ def _model_source(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str, st
             out += ["", re.sub(r"@T(\d+)@", tensor_ptr, call.code).rstrip(), ""]
         shapes = " ".join("x".join(str(d) for d in g.tensors[i].shape) for i in op.outputs)
         body.append(f"    /* {op.index}: {op.opcode} -> {shapes} */")
+        body.append(hook % op.index)
         if call.returns_status:
             body.append(f"    if ({text} != 0) {{")
             body.append(f"        return {op.index + 1};")
@@ -204,6 +215,7 @@ def _model_source(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str, st
         if trace:
             for k, i in enumerate(op.outputs):
                 body.append(f"    {prefix}_trace({op.index}, {k}, {prefix}_arena + {plan.offsets[i]}, {g.tensors[i].nbytes});")
+    body.append(hook % len(g.operators))
     out += ["", f"int {prefix}_invoke(void)", "{"] + body + ["    return 0;", "}", ""]
     out += [f"int8_t *{prefix}_input(int index)", "{", "    switch (index) {"]
     for k, i in enumerate(g.inputs):

@@ -411,6 +411,16 @@ class DutClient:
         fields = self.call("tv-perf", expect=p.TV_PERF).first(p.TV_PERF).value
         return Perf(ticks=fields.get("ticks", 0), iterations=fields.get("n", 0), hz=float(fields.get("hz", 0)))
 
+    def tv_profile(self) -> tuple[dict[str, int], list[int]]:
+        """One inference timed at every operator boundary: ({ops, total, input, end} ticks, ticks per operator)."""
+        reply = self.call("tv-profile", expect=p.TV_PROFILE, timeout=self.infer_timeout, retry=False)
+        head = reply.first(p.TV_PROFILE).value
+        ops = dict(r.value for r in reply.all(p.TV_OP))
+        n = head.get("ops", 0)
+        if sorted(ops) != list(range(n)):
+            raise ProtocolError(f"{self.description} reported {len(ops)} operator timings for {n} operators")
+        return head, [ops[k] for k in range(n)]
+
     # -- what the harness uses --------------------------------------------------
     def load_input(self, data: bytes) -> None:
         """Load one input: ``tv-load`` when the board has the extensions, else ``db``."""

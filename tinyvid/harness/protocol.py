@@ -32,6 +32,8 @@ TV_LOAD_READY = "tv-load-ready"
 TV_TICKS = "tv-ticks"
 TV_OUTPUT = "tv-output"
 TV_PERF = "tv-perf"
+TV_PROFILE = "tv-profile"
+TV_OP = "tv-op"
 ERROR = "error"
 MESSAGE = "message"
 GARBAGE = "garbage"
@@ -87,6 +89,8 @@ _PATTERNS: list[tuple[str, re.Pattern, Any]] = [
     (TV_TICKS, re.compile(r"^m-tv-ticks-\[(\d+)\]$"), lambda m: int(m.group(1))),
     (TV_OUTPUT, re.compile(r"^m-tv-output-\[([0-9a-fA-F]*)\]$"), lambda m: bytes.fromhex(m.group(1))),
     (TV_PERF, re.compile(r"^m-tv-perf-\[([a-z]+=\d+(?:,[a-z]+=\d+)*)\]$"), lambda m: _perf(m.group(1))),
+    (TV_PROFILE, re.compile(r"^m-tv-profile-\[([a-z]+=\d+(?:,[a-z]+=\d+)*)\]$"), lambda m: _perf(m.group(1))),
+    (TV_OP, re.compile(r"^m-tv-op-\[(\d+),(\d+)\]$"), lambda m: (int(m.group(1)), int(m.group(2)))),
     (TV_INFO, re.compile(r"^m-tv-([a-z0-9-]+)-\[(.*)\]$"), _info),
     (ERROR, re.compile(r"^e-\[(.*)\]$"), lambda m: m.group(1)),
     (MESSAGE, re.compile(r"^m-\[(.*)\]$"), lambda m: m.group(1)),
