@@ -1,40 +1,66 @@
-"""Multiply-accumulates of a Keras model, counted from its layers' shapes."""
+"""Parameters and multiply-accumulates of a Keras model, layer by layer.
+
+Counted the way the TFLite graph will run them: a convolution or a dense layer costs
+one MAC per weight per output position; BatchNormalization folds into the preceding
+convolution and activations cost nothing. Used for the per-layer structured-pruning
+table (which speaks of Keras layers) and as the MAC total of a Keras model.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 
-def layer_macs(layer) -> int:
-    """MACs of one layer for batch 1 (convolutions and dense layers; others count 0)."""
-    from tinyvid._tf import keras
-
-    L = keras().layers
-    inner = getattr(layer, "layer", layer)  # tfmot wrappers hold the real layer
-    try:
-        out = layer.output_shape
-    except AttributeError:
-        return 0
-    if isinstance(out, list):
-        return 0
-    if isinstance(inner, L.DepthwiseConv2D):
-        kh, kw = inner.kernel_size
-        return int(np.prod(out[1:3]) * out[3] * kh * kw)
-    if isinstance(inner, L.Conv2D):
-        kh, kw = inner.kernel_size
-        cin = int(layer.input_shape[-1]) // getattr(inner, "groups", 1)
-        return int(np.prod(out[1:3]) * out[3] * kh * kw * cin)
-    if isinstance(inner, L.Dense):
-        return int(layer.input_shape[-1]) * int(out[-1])
-    return 0
+@dataclass(frozen=True)
+class LayerCost:
+    name: str
+    kind: str
+    params: int
+    macs: int
+    in_channels: int | None
+    out_channels: int | None
 
 
-def keras_macs(model) -> int:
-    """Total MACs per inference of a (functional or sequential) Keras model."""
-    total = 0
+def _shape(tensor_shape) -> tuple[int, ...]:
+    dims = tensor_shape.as_list() if hasattr(tensor_shape, "as_list") else list(tensor_shape)
+    return tuple(int(d) if d is not None else 1 for d in dims[1:])
+
+
+def layer_costs(model) -> list[LayerCost]:
+    """One :class:`LayerCost` per layer that has weights or does arithmetic."""
+    costs = []
     for layer in model.layers:
-        if hasattr(layer, "layers") and not hasattr(layer, "layer"):  # nested model
-            total += keras_macs(layer)
-        else:
-            total += layer_macs(layer)
-    return total
+        kind = type(layer).__name__
+        params = int(sum(int(np.prod(w.shape)) for w in layer.weights))
+        macs = 0
+        cin = cout = None
+        if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense"):
+            in_shape = _shape(layer.input.shape)
+            out_shape = _shape(layer.output.shape)
+            cin, cout = in_shape[-1], out_shape[-1]
+            positions = int(np.prod(out_shape[:-1])) if len(out_shape) > 1 else 1
+            if kind == "Conv2D":
+                kh, kw = layer.kernel_size
+                macs = positions * kh * kw * (cin // layer.groups) * cout
+            elif kind == "DepthwiseConv2D":
+                kh, kw = layer.kernel_size
+                macs = positions * kh * kw * cout
+            elif kind == "SeparableConv2D":
+                kh, kw = layer.kernel_size
+                mid = cin * layer.depth_multiplier
+                macs = positions * (kh * kw * mid + mid * cout)
+            else:
+                macs = positions * cin * cout
+        if params or macs:
+            costs.append(LayerCost(layer.name, kind, params, macs, cin, cout))
+    return costs
+
+
+def total_macs(model) -> int:
+    return sum(c.macs for c in layer_costs(model))
+
+
+def total_params(model) -> int:
+    return int(sum(int(np.prod(w.shape)) for w in model.weights))

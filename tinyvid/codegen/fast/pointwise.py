@@ -1,0 +1,278 @@
+"""CONV_2D with a 1x1 filter on the DSP target: a register-blocked int8 GEMM generated per layer.
+
+``out[p][c] = requant(bias'[c] + sum_k w[c][k] * x[p][k])`` over the output pixels ``p``
+(stride 1: the whole tensor is one matrix; a stride gathers every ``stride``-th pixel).
+
+* The input offset is folded into the bias at generation time:
+  ``bias' = bias + in_offset * sum_k w[c][k]`` (the same int32 for any order of terms).
+* Weights are widened to int16 at generation time and stored as packed words in the
+  lane order that ``SXTB16`` / ``SXTB16 ROR #8`` give for 4 packed int8 inputs
+  (``[x0, x2]``, ``[x1, x3]``): a dot product does not care about term order when both
+  operands use the same one, so each word pair feeds two ``SMLAD`` with no repacking.
+  With ``--optimize size`` the int8 weights stay as they are in flash and are widened
+  at run time with the same two instructions.
+* The inputs of a pixel pair are widened once into a small stack buffer and reused by
+  every channel pair; the inner block is 2 output channels x 2 pixels (4 accumulators,
+  8 ``SMLAD`` per 4 k), ``K`` fully unrolled with constant offsets. Odd channel counts,
+  odd pixel counts and ``K`` not a multiple of 4 (zero weights pad the last group)
+  take smaller blocks of the same code.
+* Requantization is ``tv_requant_fast`` (:mod:`tinyvid.codegen.fast.requant`) and
+  ``SSAT #8``, plus a clamp for a narrower activation range; a layer with a channel
+  outside the fast form takes TFLite's general form for every channel.
+
+:func:`gemm_code` is shared with FULLY_CONNECTED (:mod:`.fully_connected`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinyvid.codegen.fast.requant import fast_requant
+from tinyvid.codegen.ops.base import KernelCall
+from tinyvid.codegen.ops.conv2d import window_operands, window_params
+
+TARGETS = ("dsp",)
+OPCODES = ("CONV_2D",)
+PRIORITY = 50
+
+#: words of the per-channel record: fast (bias', m, k low, k high, shift - 32), general (bias', mult, shift)
+_FAST_WORDS, _GENERAL_WORDS = 5, 3
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """One int8 GEMM ``out[p][c]`` over ``pixels`` output pixels of ``k`` inputs and ``channels`` outputs."""
+
+    name: str  # C function name
+    weights: np.ndarray  # int8 [channels, k]
+    bias: np.ndarray  # int32 [channels], input offset folded in
+    mult: np.ndarray  # int32 [channels]
+    shift: np.ndarray  # int32 [channels]
+    out_zero_point: int
+    act_min: int
+    act_max: int
+    pixels: int  # output pixels (batches x rows x columns)
+    # input addressing: pixel p reads in + pixel_offset(p); stride 1 is p * k
+    out_w: int = 0  # 0: contiguous pixels
+    out_h: int = 0
+    in_w: int = 0
+    in_h: int = 0
+    stride_h: int = 1
+    stride_w: int = 1
+
+    @property
+    def k(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def channels(self) -> int:
+        return int(self.weights.shape[0])
+
+
+def fold_bias(bias: np.ndarray | None, weights: np.ndarray, in_offset: int) -> np.ndarray:
+    """bias + in_offset * sum_k w (int32 wrap-around, as the kernel's accumulator)."""
+    b = np.zeros(weights.shape[0], np.int64) if bias is None else np.asarray(bias, np.int64)
+    folded = b + int(in_offset) * weights.astype(np.int64).sum(axis=1)
+    return ((folded + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+
+
+def specialise(ctx, call):
+    x, w, y, (n, h, wd, c), (_, oh, ow, oc) = window_operands(ctx)
+    if len(w.shape) != 4 or tuple(w.shape[1:3]) != (1, 1) or int(w.shape[3]) != c:
+        return None
+    b, mult, shift, params = window_params(ctx, x, y, w, (n, h, wd, c), (oh, ow, oc), (1, 1), 0, ("k_c", c))
+    p = dict(params)
+    if p["pad_h"] or p["pad_w"]:
+        return None
+    weights = w.data.reshape(oc, c).astype(np.int8)
+    gemm = Gemm(
+        name=f"{ctx.prefix}_op{ctx.op.index}_pointwise",
+        weights=weights,
+        bias=fold_bias(None if b is None else b.data.reshape(-1), weights, p["in_offset"]),
+        mult=mult, shift=shift, out_zero_point=p["out_offset"], act_min=p["act_min"], act_max=p["act_max"],
+        pixels=n * oh * ow,
+        **({} if (p["stride_h"], p["stride_w"]) == (1, 1) else
+           dict(out_w=ow, out_h=oh, in_w=wd, in_h=h, stride_h=p["stride_h"], stride_w=p["stride_w"])),
+    )
+    code, variant = gemm_code(ctx, gemm, w)
+    return KernelCall(("arm",), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant)
+
+
+# --- the generator ------------------------------------------------------------------
+
+
+def _records(ctx, g: Gemm) -> tuple[str, bool]:
+    """The per-channel constant array (bias' and requantization) and whether it is the fast form."""
+    fast = fast_requant(g.mult, g.shift, g.out_zero_point)
+    if fast is not None:
+        lo, hi = fast.k_words()
+        rec = np.stack([g.bias, fast.m, lo, hi, fast.sh - 32], axis=1).astype(np.int32)
+    else:
+        rec = np.stack([g.bias, g.mult, g.shift], axis=1).astype(np.int32)
+    return ctx.op_const("gemm_q", rec.reshape(-1)), fast is not None
+
+
+def _packed_weights(w: np.ndarray) -> np.ndarray:
+    """int16 weights as int32 words, per channel pair and group of 4 k: [c0 02, c0 13, c1 02, c1 13];
+    an odd last channel follows with [c 02, c 13] per group. Missing k are zero."""
+    oc, k = w.shape
+    groups = -(-k // 4)
+    padded = np.zeros((oc, groups * 4), np.int64)
+    padded[:, :k] = w
+    q = padded.reshape(oc, groups, 4)
+    lo = np.stack([q[:, :, 0], q[:, :, 1]], axis=2)  # lanes 0 of the [02] and [13] words
+    hi = np.stack([q[:, :, 2], q[:, :, 3]], axis=2)
+    words = ((hi & 0xFFFF) << 16) | (lo & 0xFFFF)  # [oc, groups, 2]
+    pairs = words[: oc - oc % 2].reshape(oc // 2, 2, groups, 2).transpose(0, 2, 1, 3).reshape(-1)
+    last = words[oc - 1].reshape(-1) if oc % 2 else np.zeros(0, np.int64)
+    out = np.concatenate([pairs, last])
+    return ((out + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
+
+
+def gemm_code(ctx, g: Gemm, weight_tensor=None) -> tuple[str, str]:
+    """C of ``static void <name>(const int8_t *in, int8_t *out)`` and the variant name."""
+    P = ctx.prefix
+    size = ctx.codegen_options.get("optimize", "speed") == "size"
+    q, is_fast = _records(ctx, g)
+    words = _FAST_WORDS if is_fast else _GENERAL_WORDS
+    k, oc = g.k, g.channels
+    groups = -(-k // 4)
+    if size:
+        wname = ctx.ptr(weight_tensor) if weight_tensor is not None else ctx.op_const("gemm_w8", g.weights.reshape(-1))
+    else:
+        wname = ctx.op_const("gemm_w16", _packed_weights(g.weights))
+    e = _Emitter(P, k, groups, size)
+    lines = [
+        f"/* 1x1 GEMM: {g.pixels} pixels x {k} -> {oc} ({'int8 weights widened at run time' if size else 'int16 weights'}, "
+        f"{'fast' if is_fast else 'general'} requantization) */",
+        f"static inline int8_t {g.name}_out(int32_t acc, const int32_t *q)",
+        "{",
+        *_requant_lines(P, g, is_fast),
+        "}",
+        "",
+        f"static void {g.name}(const int8_t *in, int8_t *out)",
+        "{",
+        f"    uint32_t xb[{4 * groups}];",
+        "    int32_t p;",
+        *(["    int32_t c;"] if oc >= 2 else []),
+    ]
+    step_w = 4 * groups if not size else 2 * k  # words per channel pair (speed) / int8 per pair (size)
+    wtype = "const int32_t *" if not size else "const int8_t *"
+
+    def channel_loop(npx: int) -> list[str]:
+        body = [
+            f"        {wtype}w = {wname};",
+            f"        const int32_t *r = {q};",
+            f"        int8_t *o = out + p * {oc};",
+        ]
+        if oc >= 2:
+            body += [f"        for (c = 0; c < {oc // 2}; ++c) {{"]
+            body += ["            " + s for s in e.block(2, npx, ("r[0]", f"r[{words}]"))]
+            body += [f"            o[0] = {g.name}_out(a00, r);", f"            o[1] = {g.name}_out(a10, r + {words});"]
+            if npx == 2:
+                body += [f"            o[{oc}] = {g.name}_out(a01, r);", f"            o[{oc + 1}] = {g.name}_out(a11, r + {words});"]
+            body += [f"            w += {step_w};", f"            r += {2 * words};", "            o += 2;", "        }"]
+        if oc % 2:
+            body += ["        {"]
+            body += ["            " + s for s in e.block(1, npx, ("r[0]",))]
+            body += [f"            o[0] = {g.name}_out(a00, r);"]
+            if npx == 2:
+                body += [f"            o[{oc}] = {g.name}_out(a01, r);"]
+            body += ["        }"]
+        return body
+
+    lines += [f"    for (p = 0; p + 2 <= {g.pixels}; p += 2) {{", "        {",
+              f"            const int8_t *x0 = {_pixel(g, 'p')};", f"            const int8_t *x1 = {_pixel(g, 'p + 1')};"]
+    lines += ["            " + s for s in e.widen(2)]
+    lines += ["        }"] + channel_loop(2) + ["    }"]
+    if g.pixels % 2:
+        lines += [f"    p = {g.pixels - 1};", "    {", "        {", f"            const int8_t *x0 = {_pixel(g, 'p')};"]
+        lines += ["            " + s for s in e.widen(1)]
+        lines += ["        }"] + channel_loop(1) + ["    }"]
+    lines += ["}", ""]
+    return "\n".join(lines), ("dsp-gemm-size" if size else "dsp-gemm")
+
+
+def _pixel(g: Gemm, p: str) -> str:
+    """C expression of the input address of output pixel ``p``."""
+    if not g.out_w:
+        return f"in + ({p}) * {g.k}"
+    img = g.out_h * g.out_w
+    return (f"in + (((({p}) / {img}) * {g.in_h} + ((({p}) % {img}) / {g.out_w}) * {g.stride_h}) * {g.in_w}"
+            f" + (({p}) % {g.out_w}) * {g.stride_w}) * {g.k}")
+
+
+def _requant_lines(P: str, g: Gemm, is_fast: bool) -> list[str]:
+    if is_fast:
+        lines = ["    const int64_t k = (int64_t)(((uint64_t)(uint32_t)q[3] << 32) | (uint64_t)(uint32_t)q[2]);",
+                 f"    int32_t v = {P}_ssat8({P}_requant_fast(acc, q[1], k, q[4] + 32));"]
+    else:
+        lines = [f"    int32_t v = {P}_clamp({P}_mul_by_quantized_mul(acc, q[1], q[2]) + {g.out_zero_point}, -128, 127);"]
+    if g.act_min > -128:
+        lines.append(f"    v = v < {g.act_min} ? {g.act_min} : v;")
+    if g.act_max < 127:
+        lines.append(f"    v = v > {g.act_max} ? {g.act_max} : v;")
+    return lines + ["    return (int8_t)v;"]
+
+
+class _Emitter:
+    """Unrolled C of the widening and the multiply-accumulate blocks of one layer shape."""
+
+    def __init__(self, P: str, k: int, groups: int, size: bool):
+        self.P, self.k, self.groups, self.size = P, k, groups, size
+
+    def _tail(self, x: str, g: int) -> tuple[str, str]:
+        """The two words of a last group holding fewer than 4 values (missing lanes zero)."""
+        P, r, base = self.P, self.k - 4 * g, 4 * g
+
+        def lane(i):
+            return f"(int32_t){x}[{base + i}]" if i < r else "0"
+
+        return f"{P}_pack16({lane(0)}, {lane(2)})", f"{P}_pack16({lane(1)}, {lane(3)})"
+
+    def widen(self, npx: int) -> list[str]:
+        P, out = self.P, []
+        for g in range(self.groups):
+            for j in range(npx):
+                x = f"x{j}"
+                if 4 * g + 4 <= self.k:
+                    out += [f"{{ const uint32_t v = {P}_read_u32({x} + {4 * g});",
+                            f"  xb[{4 * g + 2 * j}] = {P}_sxtb16(v); xb[{4 * g + 2 * j + 1}] = {P}_sxtb16_ror8(v); }}"]
+                else:
+                    a, b = self._tail(x, g)
+                    out += [f"xb[{4 * g + 2 * j}] = {a};", f"xb[{4 * g + 2 * j + 1}] = {b};"]
+        return out
+
+    def _weights(self, nch: int, g: int) -> list[str]:
+        P, out = self.P, []
+        for c in range(nch):
+            if not self.size:
+                base = 4 * g + 2 * c if nch == 2 else 2 * g
+                out.append(f"const uint32_t wa{c} = (uint32_t)w[{base}], wb{c} = (uint32_t)w[{base + 1}];")
+            elif 4 * g + 4 <= self.k:
+                out.append(f"const uint32_t wv{c} = {P}_read_u32(w + {c * self.k + 4 * g}); "
+                           f"const uint32_t wa{c} = {P}_sxtb16(wv{c}), wb{c} = {P}_sxtb16_ror8(wv{c});")
+            else:
+                a, b = self._tail(f"(w + {c * self.k})", g)
+                out.append(f"const uint32_t wa{c} = {a}, wb{c} = {b};")
+        return out
+
+    def block(self, nch: int, npx: int, bias: tuple[str, ...]) -> list[str]:
+        """Accumulators a<c><p> = bias'[c] + sum over k of channel c and pixel p."""
+        P = self.P
+        out = [f"int32_t a{c}{j} = {bias[c]};" for c in range(nch) for j in range(npx)]
+        for g in range(self.groups):
+            has_b = 4 * g + 1 < self.k
+            out.append("{")
+            out += ["    " + s for s in self._weights(nch, g)]
+            for c in range(nch):
+                for j in range(npx):
+                    out.append(f"    a{c}{j} = {P}_smlad(wa{c}, xb[{4 * g + 2 * j}], a{c}{j});")
+                    if has_b:
+                        out.append(f"    a{c}{j} = {P}_smlad(wb{c}, xb[{4 * g + 2 * j + 1}], a{c}{j});")
+            if not has_b:
+                out.append("    (void)wb0;" + (" (void)wb1;" if nch == 2 else ""))
+            out.append("}")
+        return out
