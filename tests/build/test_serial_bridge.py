@@ -4,13 +4,15 @@ in both directions without losing a byte or the connection."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 
 import pytest
 
-from tinyvid.build.bridge import SerialBridge, socket_reader, socket_writer
+from tinyvid.build.bridge import SerialBridge, parse_refusal, socket_reader, socket_writer
+from tinyvid.errors import BoardBusy
 
 
 @pytest.fixture
@@ -89,17 +91,68 @@ def test_a_slow_client_gets_all_of_a_large_reply(board):
         writer.join(timeout=30)
 
 
-def test_a_new_client_replaces_the_current_one(board):
+def test_a_second_client_is_refused_with_the_holder_named_and_the_first_keeps_the_board(board):
     bridge, far = board
-    old = _connect(bridge)
+    first = _connect(bridge)
     time.sleep(0.2)
-    with _connect(bridge) as new:
+    holder = "%s:%d" % first.getsockname()
+    with _connect(bridge) as second:
+        second.sendall(b"name%")  # it talks at once: the refusal must still arrive, not a reset
+        second.settimeout(5)
+        refusal = b""
+        while chunk := second.recv(1000):
+            refusal += chunk
+        assert refusal.endswith(b"\r\n") and parse_refusal(refusal.rstrip(b"\r\n"))[0] == holder
+        assert f"held by {holder} since ".encode() in refusal
+    first.sendall(b"profile%")  # the first client was not disturbed
+    assert _recv_exactly(far, 8) == b"profile%"
+    far.sendall(b"m-ready\r\n")
+    first.settimeout(5)
+    assert _recv_exactly(first, 9) == b"m-ready\r\n"
+    first.close()
+    with _connect(bridge) as third:  # once the holder has gone, the next client is served
+        third.sendall(b"name%")
+        assert _recv_exactly(far, 5) == b"name%"
+
+
+def test_a_client_that_reconnects_at_once_is_not_refused(board):
+    bridge, far = board
+    for text in (b"one%", b"two%", b"three%"):
+        client = _connect(bridge)
+        client.sendall(text)
+        assert _recv_exactly(far, len(text)) == text
+        client.close()  # and the next connects right away, as the official runners do
+
+
+def test_the_client_side_turns_a_refusal_into_a_board_busy_error(board):
+    from tinyvid.harness.client import DutClient
+    from tinyvid.harness.serial_link import SerialTransport
+
+    bridge, _ = board
+    with _connect(bridge) as first:
         time.sleep(0.2)
-        far.sendall(b"m-ready\r\n")
-        assert _recv_exactly(new, 9) == b"m-ready\r\n"
-        old.settimeout(5)
-        assert old.recv(100) == b""  # closed by the bridge
-    old.close()
+        with pytest.raises(BoardBusy) as err:
+            with DutClient(SerialTransport(bridge.url)) as dut:
+                dut.name()
+        holder = "%s:%d" % first.getsockname()
+        assert err.value.holder == holder and err.value.url == bridge.url
+        assert f"{bridge.url} is in use: another client ({holder}) has held the board since" in err.value.message
+        assert "tinyvid run" in err.value.hint
+
+
+def test_bench_on_a_held_board_says_who_holds_it(board):
+    from click.testing import CliRunner
+
+    from tinyvid.cli import main
+
+    bridge, _ = board
+    with _connect(bridge) as first:
+        time.sleep(0.2)
+        holder = "%s:%d" % first.getsockname()
+        result = CliRunner().invoke(main, ["bench", "--port", bridge.url, "--json"])
+    assert result.exit_code == 2
+    assert f"error: {bridge.url} is in use: another client ({holder})" in result.stderr
+    assert json.loads(result.stdout)["error"]["type"] == "BoardBusy"
 
 
 def test_the_client_is_closed_when_the_board_stops(board):

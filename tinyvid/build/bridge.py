@@ -5,8 +5,11 @@ Clients come and go (the official benchmark runners connect twice); the board
 keeps running and keeps its state. What the board prints before the first client
 connects is kept and delivered to it (the boot lines); what it prints while no
 client is connected later is dropped, as a real UART with nobody listening would.
-A new client replaces the current one. When the board's stream ends (QEMU or the
-process exited) the client's connection is closed.
+One board, one client: while a client holds the board, a second one is sent one
+refusal line naming the holder (:func:`refusal_line`) and closed; tinyvid's
+client turns that line into :class:`~tinyvid.errors.BoardBusy`
+(:func:`parse_refusal`). When the board's stream ends (QEMU or the process
+exited) the client's connection is closed.
 
 Every blocking call waits at most a poll interval and then checks whether the
 bridge is closing; a slow reader or writer on either side only slows the stream
@@ -16,13 +19,50 @@ down, as a UART with flow control would, it never drops the connection.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import threading
+import time
 from typing import Callable
 
 _POLL_S = 0.1
 _PENDING_LIMIT = 1 << 20
+#: How long a new client waits for the one before it to finish hanging up
+#: (a runner that reconnects at once) before it is refused.
+HANDOVER_S = 0.5
+#: How long a refused client may keep sending before its socket is closed
+#: (closing on unread input would reset the connection and lose the refusal).
+_REFUSAL_DRAIN_S = 2.0
+_REFUSAL = re.compile(r"^tinyvid-bridge: busy: held by (?P<holder>\S+) since (?P<since>.+?); one client at a time$")
+
+
+def refusal_line(holder: str, since: str) -> bytes:
+    """What a second client receives before the bridge hangs up on it."""
+    return f"tinyvid-bridge: busy: held by {holder} since {since}; one client at a time\r\n".encode("ascii")
+
+
+def parse_refusal(line: bytes) -> tuple[str, str] | None:
+    """(holder, since) if ``line`` (without its line end) is the bridge's refusal."""
+    match = _REFUSAL.match(line.decode("ascii", "replace"))
+    return (match["holder"], match["since"]) if match else None
+
+
+def _peer(sock: socket.socket) -> str:
+    try:
+        host, port = sock.getpeername()[:2]
+        return f"{host}:{port}"
+    except OSError:
+        return "unknown"
+
+
+def _hung_up(sock: socket.socket) -> bool:
+    """Whether the peer of ``sock`` has closed its end (EOF waiting to be read)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
 
 
 class BridgeClosed(OSError):
@@ -66,6 +106,9 @@ class SerialBridge:
         self.port = self._server.getsockname()[1]
         self._lock = threading.Lock()
         self._client: socket.socket | None = None
+        self._holder = ""  # the client's address and since when, for the refusal
+        self._held_since = ""
+        self._client_gone = threading.Condition(self._lock)
         self._pending = bytearray()
         self._ever_connected = False
         self.stopping = stopping or threading.Event()  # set by close()
@@ -137,8 +180,12 @@ class SerialBridge:
                 continue
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
-                self._drop_client()
+                if not self._free_for_new_client():
+                    self._refuse(client)
+                    continue
                 self._client = client
+                self._holder = _peer(client)
+                self._held_since = time.strftime("%Y-%m-%d %H:%M:%S")
                 self._ever_connected = True
                 pending, self._pending = bytes(self._pending), bytearray()
                 if pending:
@@ -148,6 +195,24 @@ class SerialBridge:
                         self._drop_client()
                         continue
             threading.Thread(target=self._client_loop, args=(client,), name="bridge-client", daemon=True).start()
+
+    def _free_for_new_client(self) -> bool:
+        """(Lock held.) No client, or the current one hangs up within HANDOVER_S."""
+        deadline = time.monotonic() + HANDOVER_S
+        while self._client is not None:
+            if _hung_up(self._client):
+                self._drop_client()
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.stopping.is_set():
+                return False
+            self._client_gone.wait(min(remaining, 0.05))
+        return True
+
+    def _refuse(self, client: socket.socket) -> None:
+        """Tell a second client who holds the board, then hang up on it."""
+        line = refusal_line(self._holder, self._held_since)
+        threading.Thread(target=_send_refusal, args=(client, line), name="bridge-refuse", daemon=True).start()
 
     def _client_loop(self, client: socket.socket) -> None:
         while not self.stopping.is_set():
@@ -175,6 +240,25 @@ class SerialBridge:
                 except OSError:
                     pass
             self._client = None
+            self._client_gone.notify_all()
+
+
+def _send_refusal(client: socket.socket, line: bytes) -> None:
+    """Send the refusal, stop sending, and read (and drop) what the client still
+    sends until it hangs up, so that the refusal is not lost to a reset."""
+    try:
+        client.settimeout(_REFUSAL_DRAIN_S)
+        client.sendall(line)
+        client.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + _REFUSAL_DRAIN_S
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([client], [], [], _POLL_S)
+            if readable and not client.recv(4096):
+                break
+    except OSError:
+        pass
+    finally:
+        client.close()
 
 
 def fd_reader(fd: int) -> Callable[[], bytes | None]:

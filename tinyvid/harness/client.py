@@ -15,7 +15,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from tinyvid.errors import ProtocolError, TransportClosed, TransportTimeout
+from tinyvid.build.bridge import parse_refusal
+from tinyvid.errors import BoardBusy, ProtocolError, TransportClosed, TransportTimeout
 from tinyvid.harness import protocol as p
 from tinyvid.harness.transport import Transport
 
@@ -191,6 +192,9 @@ class DutClient:
                 f"{exc.message} while waiting for the reply to '{command}'; last exchange: {self.last_lines()}",
                 hint="the board reset, was unplugged or its process ended",
             ) from None
+        refused = parse_refusal(line)
+        if refused is not None:
+            raise BoardBusy(self.description, *refused)
         record = p.parse_line(line)
         self._note(f"< {record.line}")
         return record
@@ -452,6 +456,9 @@ def wait_ready(transport: Transport, timeout: float = 5.0) -> None:
                 f"(it printed: {' | '.join(seen) or 'nothing'})",
                 hint="check that the firmware starts; on a real board press reset",
             ) from None
+        refused = parse_refusal(line)
+        if refused is not None:
+            raise BoardBusy(transport.description, *refused)
         seen.append(line.decode("ascii", "replace"))
         if p.parse_line(line).kind == p.READY:
             return

@@ -113,12 +113,15 @@ class SerialTransport(Transport):
                 if self._clock() >= deadline:
                     raise TransportTimeout(f"{self.url} sent nothing for {timeout:g} s")
                 first = port.read(1)
-            waiting = port.in_waiting
-            rest = port.read(min(n - 1, waiting)) if waiting and n > 1 else b""
         except TransportTimeout:
             raise
         except (serial.SerialException, OSError) as exc:
             raise TransportClosed(f"the link to {self.url} closed: {exc}") from exc
+        try:
+            waiting = port.in_waiting
+            rest = port.read(min(n - 1, waiting)) if waiting and n > 1 else b""
+        except (serial.SerialException, OSError):
+            rest = b""  # the link closed right after these bytes: the next read reports it
         return first + rest
 
     def _write(self, data: bytes) -> None:
