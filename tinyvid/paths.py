@@ -68,7 +68,10 @@ def check_output_file(path, *, hint: str = "choose another file") -> Path:
     out = Path(path)
     if out.is_dir():
         raise OutputPathError(out, "it is a folder, not a file", hint)
-    check_output_dir(out.parent if str(out.parent) else Path("."), hint=hint)
+    try:
+        check_output_dir(out.parent if str(out.parent) else Path("."), hint=hint)
+    except OutputPathError as exc:
+        raise OutputPathError(out, exc.reason, hint) from None
     if out.exists():
         try:
             with open(out, "ab"):

@@ -4,8 +4,8 @@ Each command parses its options and calls one library function. Errors a user ca
 cause are :class:`tinyvid.errors.TinyvidError`: printed as one line plus a hint,
 exit code 2. ``--traceback`` shows the Python traceback as well.
 
-Exit codes: 0 ok, 1 a regression was found (``bench``/``validate``/``regress``
-budgets), 2 an error.
+Exit codes: 0 ok, 1 a regression or mismatch (``verify``, ``bench``, ``validate``,
+``regress``: :data:`tinyvid.cli.options.EXIT_ONE`), 2 an error.
 """
 
 from __future__ import annotations
@@ -67,6 +67,12 @@ class _Group(click.Group):
             self._fail(ctx, type(exc).__name__, exc.message, exc.hint)
         except KeyboardInterrupt as exc:
             self._fail(ctx, "Interrupted", f"interrupted by {interrupt_name(exc)}", None)
+        except OSError as exc:  # a file tinyvid could not read or write: one line, never a traceback
+            if ctx.obj and ctx.obj.get("traceback"):
+                traceback.print_exc()
+            where = f": {exc.filename}" if exc.filename else ""
+            self._fail(ctx, type(exc).__name__, f"{exc.strerror or exc}{where}",
+                       "check the path, its permissions and the free space (--traceback shows where)")
         except click.ClickException as exc:  # a usage error: click prints it
             if self._wants_json(ctx):
                 click.echo(error_json(type(exc).__name__, exc.format_message(), None))
@@ -86,9 +92,11 @@ def main(ctx: click.Context, show_traceback: bool) -> None:
 
 def _register() -> None:
     from tinyvid.cli import codegen, compress, demo, firmware, harness, inspect, train
+    from tinyvid.cli.options import exit_codes_epilog
 
     for module in (train, compress, inspect, codegen, firmware, harness, demo):
         for command in module.COMMANDS:
+            command.epilog = exit_codes_epilog(command.name)
             main.add_command(command)
 
 

@@ -6,12 +6,13 @@ import json
 
 import click
 
+from tinyvid.cli.options import SEED, output_option
 from tinyvid.errors import EXIT_REGRESSION
 
 
 @click.command("emit")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the generated files.")
+@output_option(required=True, help="Folder for the generated files.")
 @click.option("--name", "prefix", default="model", show_default=True, help="C symbol and file prefix (a C identifier).")
 @click.option("--runtime", type=click.Choice(["c", "tflm"]), default="c", show_default=True,
               help="c: self-contained C kernels; tflm: the model as a C array plus a TFLM op resolver and arena size.")
@@ -45,7 +46,7 @@ def emit_command(model: str, out_dir: str, prefix: str, runtime: str, target: st
 @click.command("verify")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--samples", default=100, show_default=True, type=click.IntRange(0, 100000), help="Random inputs besides the two edge inputs.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the random inputs.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the random inputs.")
 @click.option("--target", type=click.Choice(["c", "dsp", "mve"]), default="c", show_default=True,
               help="Kernels to check (dsp and mve are built for the host with a C emulation of each instruction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

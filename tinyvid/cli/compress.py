@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tinyvid.cli.options import POSITIVE, SEED, json_flag, output_option
 from tinyvid.compress.pipeline import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 
 
@@ -26,12 +27,12 @@ from tinyvid.compress.pipeline import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
               help="Distil from a teacher: a .keras path, a built-in architecture name (trained first) "
                    "or 'self' (the uncompressed MODEL).")
 @click.option("--epochs", type=click.IntRange(1), default=DEFAULT_EPOCHS, show_default=True, help="Fine-tuning epochs per step.")
-@click.option("--learning-rate", type=click.FloatRange(0, min_open=True), default=DEFAULT_LEARNING_RATE, show_default=True,
+@click.option("--learning-rate", type=POSITIVE, default=DEFAULT_LEARNING_RATE, show_default=True,
               help="Peak Adam learning rate of the fine-tuning (cosine decay over all its steps; QAT uses a tenth).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("runs/compress"), show_default=True,
-              help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (progress goes to stderr).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the fine-tuning and calibration.")
+@output_option(Path("runs/compress"), path_type=Path,
+               help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")
+@json_flag("the report", " (progress goes to stderr)")
 def compress_command(model, data, sparsity, structured, criterion, qat, teacher, epochs, learning_rate, seed, out_dir,
                      as_json):
     """Prune, fine-tune and quantize MODEL.keras to full int8; print the compression report."""

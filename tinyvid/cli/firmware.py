@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from pathlib import Path
 
 import click
 
 from tinyvid.boards import DEFAULT_BOARD
+from tinyvid.cli.options import AliasOption, json_flag, output_option
 
 _CONVERSIONS = ("int8", "uint8", "float32")
 
@@ -48,23 +50,42 @@ def boards_command(as_json: bool) -> None:
 @click.command("project")
 @click.argument("model", type=click.Path(exists=True, path_type=Path))
 @click.option("--board", "-b", default=DEFAULT_BOARD, show_default=True, help="Board name or board .toml file.")
-@click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the project into (new, empty, or an earlier tinyvid project).")
+@output_option(required=True, path_type=Path,
+               help="Folder to write the project into (new, empty, or an earlier tinyvid project).")
 @click.option("--model-id", help="What 'profile%' answers: vww01, ic01, kws01, ad01 or your own (default: from the input shape).")
 @click.option("--conversion", type=click.Choice(_CONVERSIONS),
               help="How input files become the int8 input: int8 as is, uint8 minus 128, float32 quantized "
                    "(default: the model id's).")
 @click.option("--prefix", default="model", show_default=True, help="C prefix of the generated model.")
-def project_command(model: Path, board: str, out_dir: Path, model_id, conversion, prefix: str) -> None:
+@click.option("--kernels", type=click.Choice(["auto", "c", "dsp", "mve"]), default="auto", show_default=True,
+              help="Kernel target: auto picks it from the board's core (dsp for Cortex-M4/M7/M33, mve for M55, "
+                   "c otherwise); c forces the portable C kernels.")
+@click.option("--optimize", type=click.Choice(["auto", "speed", "size"]), default="auto", show_default=True,
+              help="speed: pre-widened weights where the kernels gain from it; size: the least flash; "
+                   "auto: speed when it fits the board's flash.")
+@json_flag("what was written")
+def project_command(model: Path, board: str, out_dir: Path, model_id, conversion, prefix: str, kernels: str,
+                    optimize: str, as_json: bool) -> None:
     """Generate a firmware project for BOARD from MODEL (an int8 .tflite, or a folder
     that 'tinyvid emit' wrote)."""
     from tinyvid.project import generate_project
 
-    project = generate_project(model, board, out_dir, model_id=model_id, conversion=conversion, prefix=prefix)
+    project = generate_project(model, board, out_dir, model_id=model_id, conversion=conversion, prefix=prefix,
+                               kernels=None if kernels == "auto" else kernels,
+                               optimize=None if optimize == "auto" else optimize)
     info = project.model
+    if as_json:
+        click.echo(json.dumps({
+            "project": str(project.path), "board": project.board.name, "model_id": project.model_id,
+            "conversion": project.conversion, "input_shape": list(info.input.shape),
+            "arena_bytes": info.arena_bytes, "macs": info.macs, "kernels": project.manifest.get("kernels"),
+            "optimize": project.manifest.get("optimize"), "next": f"tinyvid build {project.path}",
+        }, indent=2))  # fmt: skip
+        return
     click.echo(
         f"wrote {project.path} for {project.board.name}: model id {project.model_id}, conversion {project.conversion}, "
-        f"input {'x'.join(map(str, info.input.shape))}, arena {info.arena_bytes} bytes, {info.macs} MACs"
+        f"input {'x'.join(map(str, info.input.shape))}, arena {info.arena_bytes} bytes, {info.macs} MACs, "
+        f"{project.manifest.get('kernels')} kernels"
     )
     click.echo(f"next: tinyvid build {project.path}")
 
@@ -98,9 +119,11 @@ def build_command(project_dir: Path, as_json: bool) -> None:
 
 @click.command("run")
 @click.argument("project_dir", type=click.Path(exists=True, path_type=Path))
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+@click.option("--tcp-port", "--port", "port", cls=AliasOption, hidden_aliases=("--port",),
+              type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Local TCP port of the serial socket (0: any free port).")
-def run_command(project_dir: Path, port: int) -> None:
+@json_flag("the board, its serial port URL and process id", " (one line, once it listens; messages go to stderr)")
+def run_command(project_dir: Path, port: int, as_json: bool) -> None:
     """Start an emulated board (QEMU) or the host board and serve its UART on a local
     socket until Ctrl-C. Open the printed URL like a serial port."""
     from tinyvid.build import launch_board
@@ -112,14 +135,19 @@ def run_command(project_dir: Path, port: int) -> None:
     handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
         with launch_board(project_dir, port=port) as running:
-            click.echo(f"{running.board.name} is running; its serial port: {running.url}")
-            click.echo("stop with Ctrl-C")
+            if as_json:
+                click.echo(json.dumps({"board": running.board.name, "url": running.url, "tcp_port": running.port,
+                                       "pid": running.process.pid}))
+                sys.stdout.flush()
+            else:
+                click.echo(f"{running.board.name} is running; its serial port: {running.url}")
+            click.echo("stop with Ctrl-C", err=as_json)
             while running.alive and not stop.wait(0.2):
                 pass
             if stop.is_set():
-                click.echo("stopped")
+                click.echo("stopped", err=as_json)
             else:
-                click.echo(f"{running.board.name} exited with code {running.process.returncode}")
+                click.echo(f"{running.board.name} exited with code {running.process.returncode}", err=as_json)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -127,7 +155,8 @@ def run_command(project_dir: Path, port: int) -> None:
 
 @click.command("flash")
 @click.argument("project_dir", type=click.Path(exists=True, path_type=Path))
-def flash_command(project_dir: Path) -> None:
+@json_flag("the board and its serial port")
+def flash_command(project_dir: Path, as_json: bool) -> None:
     """Flash a built project onto its real board with the board's flash tool."""
     from tinyvid.build import find_serial_ports, flash_project
     from tinyvid.build.project_files import project_board
@@ -135,6 +164,9 @@ def flash_command(project_dir: Path) -> None:
     flash_project(project_dir)
     board = project_board(project_dir)
     ports = find_serial_ports(board)
+    if as_json:
+        click.echo(json.dumps({"board": board.name, "flashed": True, "port": ports[0] if ports else None}, indent=2))
+        return
     where = f"; its serial port: {ports[0]}" if ports else ""
     click.echo(f"flashed {board.name}{where}")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tinyvid.cli.options import HiddenArgument, PortURL, json_flag, output_file_option
 from tinyvid.errors import EXIT_ERROR, EXIT_REGRESSION
 
 _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
@@ -17,13 +18,13 @@ def _target_options(command):
     """--port URL or --project DIR: where the board is."""
     command = click.option("--project", type=click.Path(file_okay=False, path_type=Path),
                            help="A generated project: built if needed, its emulated board launched and shut down.")(command)
-    return click.option("--port", help=_PORT_HELP)(command)
+    return click.option("--port", type=PortURL(), help=_PORT_HELP)(command)
 
 
 def _session_options(command):
     """Timeouts of the serial session and the optional byte log."""
-    command = click.option("--log-session", "record", type=click.Path(dir_okay=False, path_type=Path),
-                           help="Record every byte exchanged with the board to this file (hex dump, replayable).")(command)
+    command = output_file_option("--log-session", dest="record",
+                                 help="Record every byte exchanged with the board to this file (hex dump, replayable).")(command)
     command = click.option("--line-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True,
                            help="Seconds to wait for each line of any other reply.")(command)
     return click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
@@ -130,11 +131,13 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
 
 @click.command("regress")
 @click.argument("suite_file", metavar="SUITE.toml", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.argument("legacy_json_path", cls=HiddenArgument, required=False, type=click.Path(dir_okay=False, path_type=Path))
+@output_file_option("--junit", help="Write JUnit XML here.")
+@output_file_option("--json-file", dest="json_path", hidden_aliases=("--report",), help="Write the JSON report here.")
+@json_flag("the report", " on stdout (the progress and the table go to stderr)")
 @click.option("--update-baseline", is_flag=True, help="Rewrite the suite's baseline with this run's figures.")
 @click.pass_context
-def regress_command(ctx, suite_file, junit, json_path, update_baseline):
+def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json, update_baseline):
     """Run a regression suite (models x boards x data with budgets and a baseline).
 
     Each case is generated, built, launched, benched and validated; a figure that
@@ -158,9 +161,19 @@ def regress_command(ctx, suite_file, junit, json_path, update_baseline):
                                  # energy_uj, arena_bytes, flash_bytes, ram_bytes
     """
     from tinyvid.harness.regress import regress
+    from tinyvid.harness.reporters import to_json
+    from tinyvid.paths import check_output_file
 
+    if legacy_json_path is not None:  # the old spelling `--json FILE`: still writes FILE
+        if not as_json or json_path is not None:
+            raise click.UsageError(f"unexpected argument '{legacy_json_path}'")
+        click.echo(f"note: `--json FILE` is now `--json-file FILE`; writing {legacy_json_path}", err=True)
+        json_path = check_output_file(legacy_json_path, hint="choose another file for --json-file")
+        as_json = False
     outcome = regress(suite_file, junit=junit, json_path=json_path, update_baseline=update_baseline,
-                      echo=click.echo)
+                      echo=lambda line: click.echo(line, err=as_json))
+    if as_json:
+        click.echo(to_json(outcome))
     ctx.exit(outcome.exit_code)
 
 

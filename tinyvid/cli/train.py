@@ -7,6 +7,8 @@ import json
 
 import click
 
+from tinyvid.cli.options import POSITIVE, SEED, json_flag, output_option
+from tinyvid.train.architectures import ARCHITECTURES, DEFAULT_ARCH
 from tinyvid.train.fitting import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE
 
 
@@ -30,8 +32,15 @@ class ImageSize(click.ParamType):
         return tuple(parts)
 
 
-def _data_options(image_size, channels, fps) -> dict:
-    return {k: v for k, v in {"image_size": image_size, "channels": channels, "fps": fps}.items() if v is not None}
+def _data_options(image_size, channels, fps, skip_bad: bool = False) -> dict:
+    options = {k: v for k, v in {"image_size": image_size, "channels": channels, "fps": fps}.items() if v is not None}
+    return {**options, "skip_bad": True} if skip_bad else options
+
+
+def _note_skipped(desc: dict) -> None:
+    skipped = desc.get("details", {}).get("skipped", [])
+    if skipped:
+        click.echo(f"note: left out {len(skipped)} unreadable file(s): {', '.join(skipped)}", err=True)
 
 
 _data_source = click.option("--data", "source", default="synthetic", show_default=True, metavar="SOURCE",
@@ -41,7 +50,9 @@ _image_size = click.option("--image-size", type=ImageSize(), default=None,
                            help="Model input size HxW [synthetic and folders: 48x48; lfw: 25x25].")
 _channels = click.option("--channels", type=click.Choice(["1", "3"]), default=None,
                          help="1 = grayscale, 3 = RGB [1].")
-_fps = click.option("--fps", type=float, default=None, help="Frames sampled per second of video [2].")
+_fps = click.option("--fps", type=POSITIVE, default=None, help="Frames sampled per second of video [2].")
+_skip_bad = click.option("--skip-bad", is_flag=True,
+                         help="Leave out the files of a data folder that cannot be read (default: list them and stop).")
 
 
 def _pct(v: float) -> str:
@@ -62,9 +73,10 @@ def _split_line(desc: dict) -> str:
 @_image_size
 @_channels
 @_fps
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data and the splits.")
-@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
-def data_command(source, image_size, channels, fps, seed, as_json):
+@_skip_bad
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the synthetic data and the splits.")
+@json_flag("the description")
+def data_command(source, image_size, channels, fps, skip_bad, seed, as_json):
     """Describe a data set: classes and frames per split.
 
     SOURCE is 'synthetic' (default), 'lfw' or a folder with one subfolder per class.
@@ -72,8 +84,9 @@ def data_command(source, image_size, channels, fps, seed, as_json):
     from tinyvid.data import load_dataset
 
     ds = load_dataset(source, seed=seed, progress=not as_json,
-                      **_data_options(image_size, int(channels) if channels else None, fps))
+                      **_data_options(image_size, int(channels) if channels else None, fps, skip_bad))
     desc = ds.describe()
+    _note_skipped(desc)
     if as_json:
         click.echo(json.dumps(desc, indent=2))
         return
@@ -90,24 +103,27 @@ def data_command(source, image_size, channels, fps, seed, as_json):
 
 @click.command("train")
 @_data_source
-@click.option("--arch", default="tiny_cnn", show_default=True,
-              help="Architecture: tiny_cnn, mobilenet_v1 or resnet8.")
-@click.option("--epochs", type=int, default=None, help=f"Most epochs (early stopping may end sooner) [{DEFAULT_EPOCHS}].")
-@click.option("--batch-size", type=int, default=None, help=f"Batch size [{DEFAULT_BATCH_SIZE}].")
-@click.option("--learning-rate", type=float, default=None, help=f"Initial Adam learning rate (cosine decay) [{DEFAULT_LEARNING_RATE}].")
-@click.option("--patience", type=int, default=None, help=f"Epochs without better validation accuracy before stopping [{DEFAULT_PATIENCE}].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of data, splits, initialisation and shuffling.")
+@click.option("--arch", type=click.Choice(list(ARCHITECTURES)), default=DEFAULT_ARCH, show_default=True,
+              help="Architecture.")
+@click.option("--epochs", type=click.IntRange(1), default=None,
+              help=f"Most epochs (early stopping may end sooner) [{DEFAULT_EPOCHS}].")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help=f"Batch size [{DEFAULT_BATCH_SIZE}].")
+@click.option("--learning-rate", type=POSITIVE, default=None,
+              help=f"Initial Adam learning rate (cosine decay) [{DEFAULT_LEARNING_RATE}].")
+@click.option("--patience", type=click.IntRange(0), default=None,
+              help=f"Epochs without better validation accuracy before stopping [{DEFAULT_PATIENCE}].")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of data, splits, initialisation and shuffling.")
 @_image_size
 @_channels
 @_fps
-@click.option("--alpha", type=float, default=None, help="Width multiplier of mobilenet_v1 [0.25].")
-@click.option("--filters", type=int, default=None, help="Filters of the first block of tiny_cnn [8] / resnet8 [16].")
-@click.option("-o", "--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for model.keras and model.json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the training record as JSON.")
+@_skip_bad
+@click.option("--alpha", type=POSITIVE, default=None, help="Width multiplier of mobilenet_v1 [0.25].")
+@click.option("--filters", type=click.IntRange(1), default=None, help="Filters of the first block of tiny_cnn [8] / resnet8 [16].")
+@output_option("runs/train", help="Folder for model.keras and model.json.")
+@json_flag("the training record")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def train_command(source, arch, epochs, batch_size, learning_rate, patience, seed, image_size, channels, fps,
-                  alpha, filters, out_dir, as_json, quiet):
+                  skip_bad, alpha, filters, out_dir, as_json, quiet):
     """Train a built-in architecture on a data set and save model.keras + model.json."""
     from tinyvid.train import train
 
@@ -115,9 +131,10 @@ def train_command(source, arch, epochs, batch_size, learning_rate, patience, see
                                  "patience": patience}.items() if v is not None}
     arch_params = {k: v for k, v in {"alpha": alpha, "filters": filters}.items() if v is not None}
     result = train(source, arch, seed=seed, out_dir=out_dir, progress=not quiet,
-                   data_options=_data_options(image_size, int(channels) if channels else None, fps),
+                   data_options=_data_options(image_size, int(channels) if channels else None, fps, skip_bad),
                    **options, **arch_params)
     rec = result.record
+    _note_skipped(rec["data"])
     if as_json:
         click.echo(json.dumps(rec, indent=2))
         return
@@ -138,9 +155,8 @@ def train_command(source, arch, epochs, batch_size, learning_rate, patience, see
 
 @click.command("import")
 @click.argument("model", type=click.Path())
-@click.option("-o", "--out", "out_dir", default="runs/import", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the imported model and model.json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the import record as JSON.")
+@output_option("runs/import", help="Folder for the imported model and model.json.")
+@json_flag("the import record")
 def import_command(model, out_dir, as_json):
     """Import a .keras/.h5 model, a SavedModel folder or a float/int8 .tflite into OUT."""
     from tinyvid.train.importer import import_to

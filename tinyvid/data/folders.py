@@ -92,8 +92,21 @@ def read_video(path: Path, fps: float) -> list[np.ndarray]:
     return frames
 
 
-def load_folder(root: Path, image_size, channels: int, fps: float | None, progress: bool):
-    """uint8 frames (N x h x w x c), labels, groups and class names of a class-folder tree."""
+MAX_LISTED_BAD_FILES = 20
+
+
+def _bad_files_error(root: Path, bad: list[tuple[Path, str]], total: int) -> DataError:
+    listed = "; ".join(f"{path.relative_to(root)} ({reason})" for path, reason in bad[:MAX_LISTED_BAD_FILES])
+    more = f"; and {len(bad) - MAX_LISTED_BAD_FILES} more" if len(bad) > MAX_LISTED_BAD_FILES else ""
+    return DataError(f"{len(bad)} of {total} files in {root} cannot be read: {listed}{more}",
+                     "fix or delete them, or leave them out with --skip-bad (tinyvid data, tinyvid train)")
+
+
+def load_folder(root: Path, image_size, channels: int, fps: float | None, progress: bool, skip_bad: bool = False):
+    """uint8 frames (N x h x w x c), labels, groups and class names of a class-folder tree.
+
+    Every file is tried: the unreadable ones are listed together in one DataError, or
+    with ``skip_bad`` left out (and named in ``details["skipped"]``)."""
     from tqdm import tqdm
 
     fps = DEFAULT_FPS if fps is None else float(fps)
@@ -105,14 +118,18 @@ def load_folder(root: Path, image_size, channels: int, fps: float | None, progre
     total = sum(len(files) for _, files in classes)
     bar = tqdm(total=total, desc="reading frames", unit="file", file=sys.stderr, disable=not progress, leave=False)
     group = 0
+    bad: list[tuple[Path, str]] = []
     for label, (_, files) in enumerate(classes):
         for path in files:
-            if path.suffix.lower() in VIDEO_EXTENSIONS:
-                raw = read_video(path, fps)
-                n_videos += 1
-            else:
-                raw = [read_image(path)]
-                n_images += 1
+            video = path.suffix.lower() in VIDEO_EXTENSIONS
+            try:
+                raw = read_video(path, fps) if video else [read_image(path)]
+            except DataError as exc:
+                bad.append((path, exc.message.replace(f" {path}", "")))
+                bar.update(1)
+                continue
+            n_videos += video
+            n_images += not video
             for img in raw:
                 frames.append(to_model_input(img, image_size, channels))
                 labels.append(label)
@@ -120,6 +137,14 @@ def load_folder(root: Path, image_size, channels: int, fps: float | None, progre
             group += 1
             bar.update(1)
     bar.close()
+    if bad and not skip_bad:
+        raise _bad_files_error(Path(root), bad, total)
+    empty = [name for label, (name, _) in enumerate(classes) if label not in set(labels)]
+    if empty:
+        raise DataError(f"class folder(s) {', '.join(empty)} in {root} have no readable file",
+                        "add readable images or clips to them, or remove the folders")
     details = {"images": n_images, "videos": n_videos, "fps": fps}
+    if bad:
+        details["skipped"] = [str(path) for path, _ in bad]
     return (np.stack(frames), np.asarray(labels, np.int64), np.asarray(groups, np.int64),
             tuple(name for name, _ in classes), details)

@@ -27,6 +27,7 @@ def load_dataset(
     test_fraction: float = 0.15,
     progress: bool = False,
     clips_per_class: int | None = None,
+    skip_bad: bool = False,
 ) -> FrameDataset:
     """Load frames and split them into train/val/test by clip.
 
@@ -35,7 +36,8 @@ def load_dataset(
     with one subfolder per class holding images and/or video clips (48x48 grey by
     default; videos sampled at ``fps`` frames per second, default 2).
     ``clips_per_class`` sets the size of the synthetic set (default 500 clips of 3
-    frames per class).
+    frames per class). A folder's unreadable files are listed together in one
+    ``DataError``, or left out with ``skip_bad``.
     """
     source = str(source)
     if source == "synthetic":
@@ -59,7 +61,7 @@ def load_dataset(
             raise DataError(f"unknown data source '{source}' (no such folder)",
                             f"use one of {', '.join(BUILTIN_SOURCES)} or a path to a folder with one subfolder per class")
         size, ch = check_shape(image_size or DEFAULT_IMAGE_SIZE, channels or DEFAULT_CHANNELS)
-        frames, y, groups, names, details = load_folder(path, size, ch, fps, progress)
+        frames, y, groups, names, details = load_folder(path, size, ch, fps, progress, skip_bad=skip_bad)
         name, source = path.name, str(path)
     idx = split_groups(y, groups, names, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
     x = to_float(frames)

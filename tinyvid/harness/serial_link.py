@@ -24,6 +24,37 @@ DEFAULT_BAUD = 115200
 POLL_S = 0.05  # how often a waiting read wakes up to check its deadline
 
 
+#: pyserial URL schemes tinyvid passes on; socket:// and rfc2217:// need HOST:PORT.
+URL_SCHEMES = ("socket", "rfc2217", "loop", "spy", "hwgrep", "alt")
+PORT_URL_FORMS = ("/dev/ttyACM0", "COM3", "socket://HOST:PORT", "rfc2217://HOST:PORT", "loop://", "exec:PATH", "auto")
+
+
+def check_port_url(url: str) -> str:
+    """Return ``url`` if it is a port tinyvid can open, else raise ``ValueError``
+    saying what is wrong, before anything is opened (pyserial's own message for
+    ``socket://127.0.0.1`` is a Python comparison error)."""
+    forms = ", ".join(PORT_URL_FORMS)
+    if not url.strip():
+        raise ValueError(f"an empty port; use one of {forms}")
+    if url == "auto" or url.startswith("exec:"):
+        if url.startswith("exec:") and not url[len("exec:"):].strip():
+            raise ValueError("'exec:' needs the path of a host-board firmware binary, e.g. exec:build/host/build/firmware")
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url  # a device path: /dev/ttyACM0, COM3
+    if scheme not in URL_SCHEMES:
+        raise ValueError(f"'{url}': unknown URL scheme '{scheme}://'; use one of {forms}")
+    if scheme in ("socket", "rfc2217"):
+        address = rest.split("?", 1)[0].rstrip("/")
+        host, colon, port = address.rpartition(":")
+        if not colon or not host:
+            raise ValueError(f"'{url}' has no port number; use {scheme}://HOST:PORT, e.g. {scheme}://127.0.0.1:4000")
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"'{url}': the port must be a number from 1 to 65535, not '{port}'")
+    return url
+
+
 def list_serial_ports() -> list[str]:
     """Describe every serial port of this machine, one string each."""
     ports = []
