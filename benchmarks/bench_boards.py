@@ -39,6 +39,7 @@ def measure(model: Path, board: str, work: Path, label: str | None = None) -> di
     return {
         "model": label or model.name,
         "board": board,
+        "kernels": project.manifest.get("kernels"),
         "macs": int(project.manifest["macs"]),
         "unit": result.work_unit or "us",
         "per_inference": result.work.median if result.work else result.latency_us.median,

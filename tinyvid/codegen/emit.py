@@ -39,10 +39,12 @@ class EmitResult:
     prefix: str
     runtime: str
     target: str = "c"
+    optimize: str = "speed"
     files: list[str] = field(default_factory=list)
     arena_bytes: int = 0
     tflm_arena_bytes: int | None = None
     weights_bytes: int = 0
+    tflite_bytes: int = 0
     macs: int = 0
     operators: int = 0
     opcodes: list[str] = field(default_factory=list)
@@ -81,8 +83,11 @@ def generate_c(graph, prefix: str, *, trace: bool = False, target: str = "c",
     return files, plan.arena_bytes, sum(c.nbytes for c in lowered.consts.values())
 
 
+OPTIMIZE = ("speed", "size")
+
+
 def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", target: str = "c",
-         measure_tflm: bool = True) -> EmitResult:
+         optimize: str = "speed", measure_tflm: bool = True) -> EmitResult:
     """Write the C library of an int8 ``.tflite`` into ``out_dir``.
 
     Everything is generated in memory and written to a temporary folder first; the
@@ -91,13 +96,15 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", targ
     """
     validate_prefix(prefix)
     check_target(target)
+    if optimize not in OPTIMIZE:
+        raise TinyvidError(f"unknown optimization '{optimize}'", f"choose one of: {', '.join(OPTIMIZE)}")
     check_output_dir(out_dir)
     if runtime not in RUNTIMES:
         raise TinyvidError(f"unknown runtime '{runtime}'", f"choose one of: {', '.join(RUNTIMES)}")
     graph = load_graph(model_path)
     tflm_arena = None
     if runtime == "c":
-        files, arena, weights = generate_c(graph, prefix, target=target)
+        files, arena, weights = generate_c(graph, prefix, target=target, options={"optimize": optimize})
     else:
         from tinyvid.codegen.tflm_runtime import generate_tflm
 
@@ -117,10 +124,12 @@ def emit(model_path, out_dir, *, prefix: str = "model", runtime: str = "c", targ
         prefix=prefix,
         runtime=runtime,
         target=target if runtime == "c" else "c",
+        optimize=optimize,
         files=[str(p) for p in written],
         arena_bytes=arena,
         tflm_arena_bytes=tflm_arena,
         weights_bytes=weights,
+        tflite_bytes=len(graph.model_bytes),
         macs=model_stats(g).total_macs,
         operators=len(g.operators),
         opcodes=g.opcodes,

@@ -52,7 +52,14 @@ def bench_text(result: BenchResult) -> str:
             text += (f" = {_pct(result.fraction_of_peak)} of the core's peak "
                      f"{result.peak_macs_per_cycle:g} per cycle")
         rows.append(("MACs/" + unit, text))
-    rows += [("arena", f"{_int(result.arena_bytes)} bytes"), ("flash", f"{_int(result.flash_bytes)} bytes")]
+    arena = f"{_int(result.arena_bytes)} bytes"
+    if result.arena_bytes and result.tflm_arena_bytes:
+        arena += (f" (TFLM needs {result.tflm_arena_bytes:,} bytes for this model: "
+                  f"{result.arena_bytes / result.tflm_arena_bytes:.2f}x)")
+    flash = f"{_int(result.flash_bytes)} bytes"
+    if result.flash_bytes and result.tflite_bytes:
+        flash += f" (TFLM keeps the {result.tflite_bytes:,}-byte .tflite in flash, plus its interpreter and kernels)"
+    rows += [("arena", arena), ("flash", flash)]
     if result.ram_bytes is not None:
         rows.append(("RAM", f"{_int(result.ram_bytes)} bytes"))
     if result.energy_uj is not None:
