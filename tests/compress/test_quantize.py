@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from tinyvid.compress.evaluate import agreement, int8_outputs, quantize_frames, tflm_check
-from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_float_tflite, to_int8_tflite
+from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_int8_tflite
+from tinyvid.model.convert import keras_to_tflite
 from tinyvid.errors import ModelError
 
 
@@ -74,7 +75,7 @@ def test_shared_models_run_in_tflite_micro_and_agree_with_litert_reference_kerne
 def test_float_tflite_takes_float_frames_and_is_larger_than_int8(int8_model, small_model, small_data):
     from ai_edge_litert.interpreter import Interpreter
 
-    flatbuffer = to_float_tflite(small_model)
+    flatbuffer = keras_to_tflite(small_model)
     assert len(flatbuffer) > len(int8_model)
     interpreter = Interpreter(model_content=flatbuffer)
     interpreter.allocate_tensors()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tinyvid.compress.macs import total_macs
+from tinyvid.train.macs import keras_macs as total_macs
 from tinyvid.compress.quantize import representative_frames, to_int8_tflite
 from tinyvid.compress.structured import plan_channels, shrink
 from tinyvid.errors import ModelError

@@ -28,8 +28,21 @@ def _same_predictions(imported, trained_small):
 def test_imports_keras_file(trained_small):
     m = import_model(trained_small.model_path)
     assert (m.kind, m.input_shape, m.num_outputs, m.input_dtype) == ("keras", (16, 16, 1), 2, "float32")
-    assert m.details["parameters"] == trained_small.model.count_params()
     _same_predictions(m, trained_small)
+
+
+def test_train_import_inspect_and_compress_count_the_parameters_the_tflite_holds(trained_small):
+    from tinyvid.compress.pipeline import _tflite_macs_params
+    from tinyvid.model.convert import keras_to_tflite
+    from tinyvid.model.inspect import inspect_model
+
+    stats = inspect_model(trained_small.model_path)
+    macs, params = _tflite_macs_params(keras_to_tflite(trained_small.model))
+    imported = import_model(trained_small.model_path)
+    assert trained_small.record["parameters"] == imported.details["parameters"] == stats.total_params == params
+    assert trained_small.record["macs"] == imported.details["macs"] == stats.total_macs == macs
+    # BatchNormalization folds into the convolutions: fewer than Keras' count_params()
+    assert params < trained_small.model.count_params()
 
 
 def test_imports_h5_file(trained_small, tmp_path):

@@ -9,11 +9,11 @@ import click
 
 
 @click.command("inspect")
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path())
 @click.option("--board", help="Also say whether the model fits this board (builds its firmware to know).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def inspect_command(model: str, board: str | None, as_json: bool) -> None:
-    """Per-layer table of MODEL (.tflite, .keras or .h5): op, shapes, parameters,
+    """Per-layer table of MODEL (.tflite, .keras, .h5 or a SavedModel folder): op, shapes, parameters,
     MACs, activation bytes, and totals; with --board, whether an int8 MODEL fits."""
     from tinyvid.build.fit import check_fit
     from tinyvid.model.inspect import format_table, inspect_model

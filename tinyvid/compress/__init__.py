@@ -7,11 +7,10 @@ The one-call entry point is :func:`compress`; the steps are usable on their own.
 from tinyvid.compress.distill import distillation_loss, make_distiller
 from tinyvid.compress.evaluate import int8_outputs, quantize_frames, tflm_check
 from tinyvid.compress.finetune import FinetuneOptions, finetune
-from tinyvid.compress.macs import layer_costs, total_macs
 from tinyvid.compress.model_io import load_keras_model
 from tinyvid.compress.pipeline import DEFAULT_OUT_DIR, compress, load_matching_dataset
 from tinyvid.compress.prune import Sparsity, measure_sparsity, prune_unstructured
-from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, check_int8, representative_frames, to_float_tflite, to_int8_tflite
+from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, check_int8, quantize_float_tflite, representative_frames, to_int8_tflite
 from tinyvid.compress.report import CompressionReport, Stage, format_report
 from tinyvid.compress.structured import LayerChange, plan_channels, shrink
 
@@ -30,18 +29,16 @@ __all__ = [
     "finetune",
     "format_report",
     "int8_outputs",
-    "layer_costs",
     "load_keras_model",
     "load_matching_dataset",
     "make_distiller",
     "measure_sparsity",
     "plan_channels",
     "prune_unstructured",
+    "quantize_float_tflite",
     "quantize_frames",
     "representative_frames",
     "shrink",
     "tflm_check",
-    "to_float_tflite",
     "to_int8_tflite",
-    "total_macs",
 ]

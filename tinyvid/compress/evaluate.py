@@ -17,12 +17,10 @@ def keras_predictions(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray
 
 
 def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, desc: str = "int8 eval") -> np.ndarray:
-    """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT interpreter)."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT's builtin kernels)."""
+    from tinyvid.model.reference import litert_interpreter
 
-    interpreter = Interpreter(model_content=flatbuffer,
-                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    interpreter.allocate_tensors()
+    interpreter = litert_interpreter(flatbuffer, kernels="builtin")
     inp = interpreter.get_input_details()[0]
     out = interpreter.get_output_details()[0]
     scale, zero = inp["quantization"]
@@ -61,10 +59,8 @@ LOGIT_TOLERANCE_LSB = 1
 
 def _softmax_input(flatbuffer: bytes) -> int | None:
     """Index of the tensor feeding a final SOFTMAX (the logits), or None."""
-    try:
-        from tinyvid.model.reader import load_graph
-    except ImportError:
-        return None
+    from tinyvid.model.reader import load_graph
+
     graph = load_graph(flatbuffer)
     producer = {o: op for op in graph.operators for o in op.outputs}
     last = producer.get(graph.outputs[0])
@@ -89,15 +85,12 @@ def tflm_check(flatbuffer: bytes, x: np.ndarray) -> dict:
     Returns ``{"frames", "compared", "max_lsb", "output_max_lsb", "tolerance_lsb",
     "frames_differing", "agree"}``.
     """
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-    from tflite_micro.python.tflite_micro import runtime
+    from tinyvid.model.reference import litert_interpreter, tflm_interpreter
 
     logits_index = _softmax_input(flatbuffer)
-    litert = Interpreter(model_content=flatbuffer, experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
-                         experimental_preserve_all_tensors=True)
-    litert.allocate_tensors()
+    litert = litert_interpreter(flatbuffer, kernels="reference", preserve=True)
     inp, out = litert.get_input_details()[0], litert.get_output_details()[0]
-    micro = runtime.Interpreter.from_bytes(flatbuffer, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    micro = tflm_interpreter(flatbuffer, preserve=True)
     q = quantize_frames(x)
     worst_logit = worst_out = differing = 0
     unexplained = 0  # frames with identical logits but different outputs
@@ -129,16 +122,14 @@ def tflm_check(flatbuffer: bytes, x: np.ndarray) -> dict:
 WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 
 
-def tflite_weight_sparsity(flatbuffer: bytes) -> float | None:
+def tflite_weight_sparsity(flatbuffer: bytes) -> float:
     """Fraction of zeros among the weights of a ``.tflite``'s convolutions and dense layers.
 
     An int8 weight of 0 is an exact zero whatever the scale (weights are symmetric,
-    zero point 0). None when the model package cannot read the file.
+    zero point 0).
     """
-    try:
-        from tinyvid.model.reader import load_graph
-    except ImportError:
-        return None
+    from tinyvid.model.reader import load_graph
+
     graph = load_graph(flatbuffer)
     zeros = total = 0
     seen = set()

@@ -11,13 +11,15 @@ import numpy as np
 from tinyvid.compress import evaluate as ev
 from tinyvid.compress.distill import DEFAULT_ALPHA, DEFAULT_TEMPERATURE, resolve_teacher
 from tinyvid.compress.finetune import FinetuneOptions, finetune
-from tinyvid.compress.macs import total_macs, total_params
 from tinyvid.compress.model_io import input_shape, load_keras_model, save_keras_model
 from tinyvid.compress.prune import measure_sparsity, prune_unstructured
-from tinyvid.compress.quantize import DEFAULT_CALIBRATION_FRAMES, representative_frames, to_float_tflite, to_int8_tflite
+from tinyvid.compress.quantize import DEFAULT_CALIBRATION_FRAMES, representative_frames, to_int8_tflite
 from tinyvid.compress.report import CompressionReport, Stage
 from tinyvid.compress.structured import shrink
 from tinyvid.errors import DataError
+from tinyvid.model.convert import keras_to_tflite
+from tinyvid.model.reader import load_graph
+from tinyvid.model.stats import model_stats
 from tinyvid.paths import check_output_dir
 
 DEFAULT_OUT_DIR = "runs/compress"
@@ -55,21 +57,15 @@ def load_matching_dataset(model, source, *, seed: int = 0, progress: bool = Fals
     return dataset
 
 
-def _tflite_macs_params(flatbuffer: bytes, model) -> tuple[int, int]:
-    try:
-        from tinyvid.model.reader import load_graph
-        from tinyvid.model.stats import model_stats
-
-        stats = model_stats(load_graph(flatbuffer))
-        return int(stats.total_macs), int(stats.total_params)
-    except ImportError:  # the model package is optional here
-        return total_macs(model), total_params(model)
+def _tflite_macs_params(flatbuffer: bytes) -> tuple[int, int]:
+    stats = model_stats(load_graph(flatbuffer))
+    return int(stats.total_macs), int(stats.total_params)
 
 
 def _float_stage(name, model, x_test, y_test, float_preds, note=""):
     preds = ev.keras_predictions(model, x_test)
-    flatbuffer = to_float_tflite(model)
-    macs, params = _tflite_macs_params(flatbuffer, model)
+    flatbuffer = keras_to_tflite(model)
+    macs, params = _tflite_macs_params(flatbuffer)
     stage = Stage(
         name=name,
         accuracy=ev.accuracy(preds, y_test),
@@ -163,7 +159,7 @@ def compress(
         qat_options = replace(options, learning_rate=options.learning_rate * QAT_LEARNING_RATE_FACTOR)
         to_quantize = quantize_aware(current, train.x, train.y, qat_options, keep_sparsity=bool(sparsity))
     int8 = to_int8_tflite(to_quantize, calibration, progress=progress)
-    float_flatbuffer = to_float_tflite(current)
+    float_flatbuffer = keras_to_tflite(current)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
@@ -176,7 +172,7 @@ def compress(
     files["int8_tflite"].write_bytes(int8)
 
     int8_out = ev.int8_outputs(int8, test.x, progress=progress)
-    macs, params = _tflite_macs_params(int8, current)
+    macs, params = _tflite_macs_params(int8)
     report.stages.append(
         Stage(
             name="int8",
@@ -184,7 +180,7 @@ def compress(
             params=params,
             macs=macs,
             tflite_bytes=len(int8),
-            sparsity=_int8_sparsity(int8, current),
+            sparsity=ev.tflite_weight_sparsity(int8),
             agreement_with_float=ev.agreement(int8_out, float_preds),
             agreement_with_source=ev.agreement(int8_out, source_preds),
             note=("QAT" if qat else "post-training") + f", full int8, top-1 agrees {100 * ev.agreement(int8_out, source_preds):.1f}% with its float model",
@@ -195,11 +191,6 @@ def compress(
     report.files = {k: str(v) for k, v in files.items()}
     files["report"].write_text(report.to_json() + "\n")
     return report
-
-
-def _int8_sparsity(flatbuffer: bytes, source_model) -> float:
-    measured = ev.tflite_weight_sparsity(flatbuffer)
-    return measure_sparsity(source_model).sparsity if measured is None else measured
 
 
 def _check_options(sparsity, structured, epochs) -> None:

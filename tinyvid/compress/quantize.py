@@ -1,4 +1,4 @@
-"""Full-integer int8 post-training quantization and float ``.tflite`` conversion.
+"""Full-integer int8 post-training quantization of Keras models and float ``.tflite`` files.
 
 The int8 model follows the tinyvid input convention: input scale exactly 1/255 and zero
 point -128, so a board feeds raw pixels as ``uint8 - 128``. The converter sets the
@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from tinyvid.errors import ModelError
+from tinyvid.model.convert import first_line, quantize_tflite, run_converter
 
 INPUT_SCALE = 1.0 / 255.0
 INPUT_ZERO_POINT = -128
@@ -30,34 +31,6 @@ def representative_frames(x: np.ndarray, count: int = DEFAULT_CALIBRATION_FRAMES
     return np.concatenate([ends, picked.astype(np.float32)])
 
 
-def _converter(model):
-    from tinyvid import _tf
-
-    return _tf.tf().lite.TFLiteConverter.from_keras_model(model)
-
-
-def _convert(converter, visible_stderr: list | None = None) -> bytes:
-    """Run a TFLite converter without its native log lines and its warning about
-    input statistics (tinyvid pins the int8 input range itself)."""
-    import warnings
-
-    from tinyvid import _tf
-
-    with _tf.quiet_native_stderr() as stderr, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
-        if visible_stderr is not None:
-            visible_stderr[0] = stderr
-        return bytes(converter.convert())
-
-
-def to_float_tflite(model) -> bytes:
-    """The float32 ``.tflite`` of a Keras model (for its size and MACs)."""
-    try:
-        return _convert(_converter(model))
-    except Exception as exc:
-        raise ModelError(f"cannot convert the model to .tflite: {_first_line(exc)}", "check that every layer is a TFLite builtin op") from exc
-
-
 def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) -> bytes:
     """Full-integer int8 ``.tflite`` (int8 input/output, builtin int8 ops only, per-channel weights).
 
@@ -68,11 +41,7 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
 
     tf = _tf.tf()
     calibration = np.asarray(calibration, np.float32)
-    if calibration.min() > 0.0 or calibration.max() < 1.0:
-        raise ModelError(
-            "the calibration frames do not span [0, 1]; the int8 input would not be scale 1/255, zero point -128",
-            "build them with tinyvid.compress.quantize.representative_frames",
-        )
+    _check_calibration(calibration)
 
     visible_stderr = [None]  # the real stderr while the converter's native output is silenced
 
@@ -85,31 +54,47 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
         for frame in frames:
             yield [frame[None]]
 
-    converter = _converter(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     try:
-        flatbuffer = _convert(converter, visible_stderr)
+        flatbuffer = run_converter(converter.convert, visible_stderr)
     except Exception as exc:
         raise _quantization_error(exc) from exc
     check_int8(flatbuffer)
     return flatbuffer
 
 
+def quantize_float_tflite(flatbuffer: bytes, calibration: np.ndarray, *, progress: bool = False) -> bytes:
+    """Full-integer int8 ``.tflite`` of a float ``.tflite`` (a SavedModel's or one made
+    elsewhere), calibrated on ``calibration`` (see :func:`representative_frames`)."""
+    _check_calibration(calibration)
+    try:
+        quantized = quantize_tflite(flatbuffer, calibration, progress=progress)
+    except Exception as exc:
+        raise _quantization_error(exc) from exc
+    check_int8(quantized)
+    return quantized
+
+
+def _check_calibration(calibration: np.ndarray) -> None:
+    if calibration.min() > 0.0 or calibration.max() < 1.0:
+        raise ModelError(
+            "the calibration frames do not span [0, 1]; the int8 input would not be scale 1/255, zero point -128",
+            "build them with tinyvid.compress.quantize.representative_frames",
+        )
+
+
 def check_int8(flatbuffer: bytes) -> None:
     """Raise :class:`ModelError` unless every op is int8 and the input is 1/255, -128."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    from tinyvid.model.reader import load_graph
 
-    interpreter = Interpreter(model_content=flatbuffer,
-                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    float_ops = []
-    for op in interpreter._get_ops_details():
-        tensors = [t for t in list(op["inputs"]) + list(op["outputs"]) if t >= 0]
-        if any(interpreter._get_tensor_details(t, 0)["dtype"] == np.float32 for t in tensors):
-            float_ops.append(op["op_name"])
+    graph = load_graph(flatbuffer)
+    float_ops = [op.opcode for op in graph.operators
+                 if any(i >= 0 and graph.tensors[i].dtype == "float32" for i in (*op.inputs, *op.outputs))]
     if float_ops:
         compute = sorted(set(float_ops) - {"QUANTIZE", "DEQUANTIZE"}) or sorted(set(float_ops))
         raise ModelError(
@@ -117,18 +102,14 @@ def check_int8(flatbuffer: bytes) -> None:
             "replace those layers with ones TFLite quantizes to int8 (Conv2D, DepthwiseConv2D, Dense, pooling, "
             "ReLU/ReLU6, Add, Softmax) and retrain",
         )
-    (inp,) = interpreter.get_input_details()
-    scale, zero = inp["quantization"]
-    if inp["dtype"] != np.int8 or zero != INPUT_ZERO_POINT or not np.isclose(scale, INPUT_SCALE, rtol=1e-6, atol=0):
+    (inp,) = graph.input_tensors()
+    q = inp.quantization
+    scale, zero = (q.scale, q.zero_point) if q is not None and len(q.scales) == 1 else (None, None)
+    if inp.dtype != "int8" or zero != INPUT_ZERO_POINT or not np.isclose(scale or 0.0, INPUT_SCALE, rtol=1e-6, atol=0):
         raise ModelError(
-            f"int8 input quantization came out as scale {scale}, zero point {zero} ({inp['dtype'].__name__}); tinyvid needs 1/255 and -128",
+            f"int8 input quantization came out as scale {scale}, zero point {zero} ({inp.dtype}); tinyvid needs 1/255 and -128",
             "the model input must take frames in [0, 1]; remove in-model rescaling of the input",
         )
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _quantization_error(exc: Exception) -> ModelError:
@@ -140,6 +121,6 @@ def _quantization_error(exc: Exception) -> ModelError:
             "replace those layers with TFLite int8 builtins (Conv2D, DepthwiseConv2D, Dense, pooling, ReLU/ReLU6, Add, Softmax) and retrain",
         )
     return ModelError(
-        f"cannot quantize the model to full int8: {_first_line(exc)}",
+        f"cannot quantize the model to full int8: {first_line(exc)}",
         "replace unsupported layers with TFLite int8 builtins (Conv2D, DepthwiseConv2D, Dense, pooling, ReLU/ReLU6, Add, Softmax)",
     )

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tinyvid.errors import ModelError
-from tinyvid.compress.macs import layer_costs
+from tinyvid.train.macs import layer_costs
 
 PRODUCERS = ("Conv2D", "SeparableConv2D", "Dense")
 PASSTHROUGH = (

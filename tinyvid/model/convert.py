@@ -1,27 +1,93 @@
-"""Turn a Keras model file into float ``.tflite`` bytes so that it can be inspected."""
+"""Models to ``.tflite`` with the TensorFlow Lite converter: a Keras model to float, a
+float ``.tflite`` to full int8, and the size of a Keras model as it will run (read
+from its float ``.tflite``: BatchNormalization folded, as on the board).
+
+Full-int8 quantization of a float ``.tflite`` uses the very calibrator and MLIR
+quantizer that ``tf.lite.TFLiteConverter`` runs on its own float result when it is
+given a representative data set, so a SavedModel or a float ``.tflite`` is quantized
+exactly like a Keras model (TensorFlow is pinned to 2.21 in pyproject.toml, the
+version these modules were checked against).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import warnings
+
+import numpy as np
 
 from tinyvid.errors import ModelError
 
-KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
-
-def keras_to_tflite_bytes(path: str | Path) -> bytes:
-    """Convert a ``.keras``/``.h5`` model to a float TFLite flatbuffer (in memory)."""
+def run_converter(convert, visible_stderr: list | None = None) -> bytes:
+    """Call ``convert()`` (a converter's ``convert`` or any conversion step) without
+    TensorFlow's native log lines and its warning about input statistics (tinyvid
+    pins the int8 input range itself). ``visible_stderr[0]`` is set to a stream on the
+    real stderr, for a progress bar."""
     from tinyvid import _tf
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}", "check the path")
+    with _tf.quiet_native_stderr() as stderr, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        if visible_stderr is not None:
+            visible_stderr[0] = stderr
+        return bytes(convert())
+
+
+def keras_to_tflite(model) -> bytes:
+    """The float32 ``.tflite`` of a (tf-keras) Keras model."""
+    from tinyvid import _tf
+
     try:
-        model = _tf.keras().models.load_model(path, compile=False)
-    except Exception as exc:
-        raise ModelError(f"cannot load the Keras model {path.name}: {exc}", "save it with tf-keras (Keras 2) as .keras or .h5") from exc
-    try:
-        converter = _tf.tf().lite.TFLiteConverter.from_keras_model(model)
-        return bytes(converter.convert())
-    except Exception as exc:
-        raise ModelError(f"cannot convert {path.name} to TFLite: {exc}", "use layers that TensorFlow Lite supports") from exc
+        return run_converter(_tf.tf().lite.TFLiteConverter.from_keras_model(model).convert)
+    except Exception as exc:  # noqa: BLE001 - the converter raises anything
+        raise ModelError(f"cannot convert the model to .tflite: {first_line(exc)}",
+                         "use layers that are TFLite builtin operators") from exc
+
+
+def keras_file_to_tflite(path) -> bytes:
+    """Load a ``.keras``/``.h5`` (tf-keras or Keras 3) and convert it to float ``.tflite``."""
+    from tinyvid.train.importer import load_keras
+
+    return keras_to_tflite(load_keras(path))
+
+
+def deployed_size(model) -> tuple[int, int]:
+    """(parameters, MACs) of a Keras model as its ``.tflite`` holds and runs them."""
+    from tinyvid.model.reader import load_graph
+    from tinyvid.model.stats import model_stats
+
+    stats = model_stats(load_graph(keras_to_tflite(model)))
+    return int(stats.total_params), int(stats.total_macs)
+
+
+def quantize_tflite(flatbuffer: bytes, calibration, *, progress: bool = False) -> bytes:
+    """Full-integer int8 ``.tflite`` (int8 input and output) of a float ``.tflite``.
+
+    ``calibration`` are float input frames (see
+    :func:`tinyvid.compress.quantize.representative_frames`)."""
+    from tensorflow.lite.python.convert import mlir_quantize
+    from tensorflow.lite.python.optimize import calibrator
+
+    from tinyvid import _tf
+
+    tf = _tf.tf()
+    visible_stderr = [None]
+
+    def frames():
+        it = calibration
+        if progress:
+            from tqdm import tqdm
+
+            it = tqdm(calibration, desc="calibrate", unit="frame", leave=False, file=visible_stderr[0])
+        for frame in it:
+            yield [np.asarray(frame, np.float32)[None]]
+
+    def convert():
+        with_stats = calibrator.Calibrator(calibrator.add_intermediate_tensors(flatbuffer)).calibrate(frames)
+        return mlir_quantize(with_stats, input_data_type=tf.int8, output_data_type=tf.int8)
+
+    return run_converter(convert, visible_stderr)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

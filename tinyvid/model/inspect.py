@@ -5,23 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinyvid.errors import ModelError
-from tinyvid.model.convert import KERAS_SUFFIXES, keras_to_tflite_bytes
 from tinyvid.model.reader import load_graph
 from tinyvid.model.stats import ModelStats, model_stats
 
 
 def inspect_model(path: str | Path) -> ModelStats:
-    """Statistics of a ``.tflite`` (float or int8) or a ``.keras``/``.h5`` model."""
+    """Statistics of a ``.tflite`` (float or int8), a ``.keras``/``.h5`` model (tf-keras or
+    Keras 3) or a SavedModel folder; Keras models and SavedModels as their float ``.tflite``."""
     path = Path(path)
     if not path.exists():
         raise ModelError(f"model file not found: {path}", "check the path")
-    if path.suffix.lower() in KERAS_SUFFIXES:
-        graph = load_graph(keras_to_tflite_bytes(path))
-        graph.source_name = path.name
-    elif path.is_file():
-        graph = load_graph(path)
-    else:
-        raise ModelError(f"{path} is not a model file", "pass a .tflite, .keras or .h5 file")
+    from tinyvid.model.convert import keras_to_tflite
+    from tinyvid.train.importer import KERAS_SUFFIXES, import_model
+
+    if path.is_file() and path.suffix.lower() not in KERAS_SUFFIXES:
+        return model_stats(load_graph(path))
+    imported = import_model(path)
+    graph = load_graph(keras_to_tflite(imported.keras_model) if imported.keras_model is not None else imported.tflite_bytes)
+    graph.source_name = path.name
     return model_stats(graph)
 
 

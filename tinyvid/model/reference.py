@@ -16,9 +16,10 @@ import sys
 import numpy as np
 
 from tinyvid.errors import ModelError
+from tinyvid.model.convert import first_line
 
-_TFLM_CACHE: dict[str, object] = {}
-_LITERT_CACHE: dict[tuple[str, bool], object] = {}
+_TFLM_CACHE: dict[tuple[str, bool], object] = {}
+_LITERT_CACHE: dict[tuple[str, str, bool], object] = {}
 #: arena given to TFLM for reference runs: generous, sized from the model.
 _RUN_ARENA_MIN = 4 * 1024 * 1024
 
@@ -35,14 +36,19 @@ def _key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _tflm(data: bytes):
-    key = _key(data)
+def tflm_interpreter(model, *, preserve: bool = False):
+    """A cached tflite-micro interpreter for ``model`` (a path or the model bytes);
+    ``preserve`` keeps every intermediate tensor readable (``GetTensor``)."""
+    data = _model_bytes(model)
+    key = (_key(data), preserve)
     it = _TFLM_CACHE.get(key)
     if it is None:
         from tflite_micro.python.tflite_micro import runtime
 
+        config = runtime.InterpreterConfig.kPreserveAllTensors if preserve else runtime.InterpreterConfig.kAllocationRecording
         try:
-            it = runtime.Interpreter.from_bytes(data, arena_size=max(_RUN_ARENA_MIN, 16 * len(data)))
+            it = runtime.Interpreter.from_bytes(data, arena_size=max(_RUN_ARENA_MIN, 16 * len(data)),
+                                                intrepreter_config=config)
         except Exception as exc:
             raise ModelError(f"tflite-micro cannot load the model: {exc}", "check that the model is a valid int8 .tflite") from exc
         if len(_TFLM_CACHE) > 8:
@@ -66,7 +72,7 @@ def _num_outputs(data: bytes) -> int:
 def tflm_invoke(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run one inference in tflite-micro; ``model`` is a path or the model bytes."""
     data = _model_bytes(model)
-    it = _tflm(data)
+    it = tflm_interpreter(data)
     try:
         for i, x in enumerate(inputs):
             details = it.get_input_details(i)
@@ -176,21 +182,33 @@ def tflm_invoke_batch(model, cases: list[list[np.ndarray]], *, timeout: float = 
             return [[outs[f"out_{s}_{j}"] for j in range(n_out)] for s in range(len(cases))]
 
 
-def _litert(data: bytes, preserve: bool):
-    key = (_key(data), preserve)
+#: LiteRT kernel sets: TFLite's reference kernels (what tinyvid compares against) and
+#: its optimized builtin kernels without the default XNNPACK delegate (fast evaluation)
+LITERT_KERNELS = ("reference", "builtin")
+
+
+def litert_interpreter(model, *, kernels: str = "reference", preserve: bool = False):
+    """A cached, allocated LiteRT interpreter for ``model`` (a path or the model bytes).
+
+    ``kernels`` is one of :data:`LITERT_KERNELS`; ``preserve`` keeps every intermediate
+    tensor readable after ``invoke``. The one place tinyvid builds a LiteRT interpreter."""
+    data = _model_bytes(model)
+    key = (_key(data), kernels, preserve)
     it = _LITERT_CACHE.get(key)
     if it is None:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+        resolver = {"reference": OpResolverType.BUILTIN_REF,
+                    "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}[kernels]
         try:
             it = Interpreter(
                 model_content=data,
-                experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                experimental_op_resolver_type=resolver,
                 experimental_preserve_all_tensors=preserve,
             )
             it.allocate_tensors()
         except Exception as exc:
-            raise ModelError(f"LiteRT cannot load the model: {exc}", "check that the model is a valid .tflite") from exc
+            raise ModelError(f"LiteRT cannot load the model: {first_line(exc)}", "check that the model is a valid .tflite") from exc
         if len(_LITERT_CACHE) > 8:
             _LITERT_CACHE.clear()
         _LITERT_CACHE[key] = it
@@ -203,8 +221,7 @@ def litert_invoke(model, inputs: list[np.ndarray], *, all_tensors: bool = False)
     Returns the outputs; with ``all_tensors=True`` returns ``(outputs, tensors)``
     where ``tensors`` maps every tensor index that holds data after the run to a copy.
     """
-    data = _model_bytes(model)
-    it = _litert(data, all_tensors)
+    it = litert_interpreter(model, preserve=all_tensors)
     try:
         for d, x in zip(it.get_input_details(), inputs):
             it.set_tensor(d["index"], np.asarray(x, dtype=d["dtype"]).reshape(d["shape"]))

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from tinyvid.errors import ModelError
+from tinyvid.model.convert import first_line
+from tinyvid.train.keras3 import saved_by_keras3
 from tinyvid.paths import check_output_dir
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -69,28 +71,36 @@ def import_model(path) -> ImportedModel:
 
 
 def load_keras(path):
-    """Load a Keras model (also one holding tfmot pruning/quantization wrappers)."""
-    from tinyvid._tf import keras
+    """The one Keras loader: a ``.keras``/``.h5`` saved by tf-keras (Keras 2) or by Keras 3
+    (rebuilt as tf-keras, see :mod:`tinyvid.train.keras3`), or a tf-keras SavedModel
+    folder; also a model holding tensorflow-model-optimization wrappers. Returns a
+    tf-keras model or raises :class:`ModelError`."""
+    from tinyvid import _tf
+    from tinyvid.train.keras3 import load_as_tf_keras
 
-    k = keras()
+    p = Path(path)
+    if p.is_file() and saved_by_keras3(p):
+        return load_as_tf_keras(p)  # Keras 3 files are saved again as tf-keras by import_to
+    k = _tf.keras()
     try:
-        return k.models.load_model(str(path), compile=False)
-    except Exception as first:  # noqa: BLE001 - any failure means: not a readable model
+        with _tf.quiet_native_stderr():
+            return k.models.load_model(str(p), compile=False)
+    except Exception as first:  # noqa: BLE001 - any failure means: tf-keras alone cannot read it
+        error = first
+    if "Unknown layer" in str(error):  # perhaps pruning or quantization wrappers of tfmot
+        t = _tf.tfmot()
         try:
-            from tinyvid._tf import tfmot
-
-            t = tfmot()
-            with t.quantization.keras.quantize_scope(), t.sparsity.keras.prune_scope():
-                return k.models.load_model(str(path), compile=False)
-        except Exception:  # noqa: BLE001
+            with _tf.quiet_native_stderr(), t.quantization.keras.quantize_scope(), t.sparsity.keras.prune_scope():
+                return k.models.load_model(str(p), compile=False)
+        except Exception:  # noqa: BLE001 - report the first error, about the model itself
             pass
-        reason = str(first).strip().splitlines()[0][:160] if str(first).strip() else type(first).__name__
-        raise ModelError(f"cannot load Keras model {path}: {reason}",
-                         "the file is corrupt or not a Keras model; re-save it with model.save('model.keras')") from first
+    raise ModelError(f"cannot load Keras model {p.name}: {first_line(error)[:200]}",
+                     "the file is corrupt, incomplete or holds custom layers: save a model built from keras.layers "
+                     "with model.save('model.keras')") from error
 
 
 def _keras_info(model, path: Path, kind: str) -> ImportedModel:
-    from tinyvid.train.macs import keras_macs
+    from tinyvid.model.convert import deployed_size
 
     if isinstance(model.inputs, list) and len(model.inputs) != 1:
         raise ModelError(f"model {path} has {len(model.inputs)} inputs; tinyvid handles one image input",
@@ -99,9 +109,10 @@ def _keras_info(model, path: Path, kind: str) -> ImportedModel:
     out_shape = model.output_shape
     if isinstance(out_shape, list):
         out_shape = out_shape[0]
+    params, macs = deployed_size(model)
     return ImportedModel(path=path, kind=kind, input_shape=in_shape, num_outputs=int(out_shape[-1]),
                          input_dtype=str(model.inputs[0].dtype.name), keras_model=model,
-                         details={"parameters": int(model.count_params()), "macs": keras_macs(model)})
+                         details={"parameters": params, "macs": macs})
 
 
 def _import_keras(path: Path) -> ImportedModel:
@@ -109,25 +120,41 @@ def _import_keras(path: Path) -> ImportedModel:
 
 
 def _import_savedmodel(path: Path) -> ImportedModel:
-    from tinyvid._tf import keras, tf
-
+    """A SavedModel: its tf-keras model when Keras wrote it (``keras_metadata.pb``),
+    else its serving signature converted to a float ``.tflite`` (variables frozen)."""
     if (path / "keras_metadata.pb").is_file():
         try:
-            return _keras_info(keras().models.load_model(str(path), compile=False), path, "savedmodel")
-        except Exception:  # noqa: BLE001 - fall back to the TFLite converter
-            pass
-    t = tf()
-    try:
-        converter = t.lite.TFLiteConverter.from_saved_model(str(path))
-        data = converter.convert()
-    except Exception as exc:  # noqa: BLE001
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot convert SavedModel {path} to TFLite: {reason}",
-                         "export it with a serving signature of one image input (tf.saved_model.save(model, DIR))") from exc
-    model = from_tflite_bytes(bytes(data), path)
+            return _keras_info(load_keras(path), path, "savedmodel")
+        except ModelError:
+            pass  # Keras cannot restore its layers: convert the graph below
+    model = from_tflite_bytes(savedmodel_to_tflite(path), path)
     model.kind = "savedmodel"
     model.details["converted_to"] = "tflite-float"
     return model
+
+
+def savedmodel_to_tflite(path) -> bytes:
+    """The float ``.tflite`` of a SavedModel's serving signature (``serving_default``, else
+    its only one). Converting the concrete function freezes the variables, so a folder
+    written by ``tf.saved_model.save`` needs no variable ops at run time."""
+    from tinyvid import _tf
+    from tinyvid.model.convert import run_converter
+
+    t = _tf.tf()
+    hint = "export it with one serving signature taking one image: tf.saved_model.save(model, DIR) or model.export(DIR)"
+    try:
+        with _tf.quiet_native_stderr():
+            loaded = t.saved_model.load(str(path))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot load SavedModel {path}: {first_line(exc)[:200]}", hint) from exc
+    signatures = dict(loaded.signatures)
+    if not signatures:
+        raise ModelError(f"SavedModel {path} has no serving signature", hint)
+    function = signatures.get("serving_default") or signatures[sorted(signatures)[0]]
+    try:
+        return run_converter(t.lite.TFLiteConverter.from_concrete_functions([function], loaded).convert)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot convert SavedModel {path} to TFLite: {first_line(exc)[:200]}", hint) from exc
 
 
 # --------------------------------------------------------------------------- tflite
@@ -150,11 +177,9 @@ def from_tflite_bytes(data: bytes, path: Path | str = "<bytes>") -> ImportedMode
         raise ModelError(f"{path} is a corrupt TFLite model ({exc})",
                          "re-export it with tf.lite.TFLiteConverter") from exc
     try:
-        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+        from tinyvid.model.reference import litert_interpreter
 
-        interp = Interpreter(model_content=data,
-                             experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-        interp.allocate_tensors()
+        interp = litert_interpreter(data, kernels="builtin")
         inputs, outputs = interp.get_input_details(), interp.get_output_details()
         for d in inputs:
             interp.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
@@ -201,7 +226,7 @@ def import_to(path, out_dir) -> tuple[ImportedModel, dict]:
     src = Path(path)
     if model.keras_model is not None:
         target = out / "model.keras"
-        if src.suffix.lower() == ".keras" and src.resolve() != target.resolve():
+        if src.suffix.lower() == ".keras" and src.resolve() != target.resolve() and not saved_by_keras3(src):
             shutil.copyfile(src, target)
         elif src.resolve() != target.resolve():
             model.keras_model.save(target)

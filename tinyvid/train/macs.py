@@ -1,9 +1,13 @@
 """Parameters and multiply-accumulates of a Keras model, layer by layer.
 
-Counted the way the TFLite graph will run them: a convolution or a dense layer costs
-one MAC per weight per output position; BatchNormalization folds into the preceding
-convolution and activations cost nothing. Used for the per-layer structured-pruning
-table (which speaks of Keras layers) and as the MAC total of a Keras model.
+The one Keras-layer counter, for tables that speak of Keras layers (the per-layer
+structured-pruning report). MACs are counted the way the TFLite graph runs them: a
+convolution or a dense layer costs one MAC per weight per output position,
+BatchNormalization folds into the preceding convolution, activations cost nothing;
+so :func:`keras_macs` equals the MACs of the model's ``.tflite``. A model's parameter
+total is the one its ``.tflite`` holds (BatchNormalization folded into biases):
+:func:`tinyvid.model.convert.deployed_size`, the figure train, import, inspect and
+compress all print.
 """
 
 from __future__ import annotations
@@ -58,9 +62,6 @@ def layer_costs(model) -> list[LayerCost]:
     return costs
 
 
-def total_macs(model) -> int:
+def keras_macs(model) -> int:
+    """Multiply-accumulates of one inference of a Keras model."""
     return sum(c.macs for c in layer_costs(model))
-
-
-def total_params(model) -> int:
-    return int(sum(int(np.prod(w.shape)) for w in model.weights))

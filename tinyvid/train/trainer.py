@@ -20,7 +20,7 @@ from tinyvid.train.fitting import (
     evaluate,
     fit,
 )
-from tinyvid.train.macs import keras_macs
+from tinyvid.model.convert import deployed_size
 
 DEFAULT_OUT_DIR = "runs/train"
 MODEL_FILE = "model.keras"
@@ -86,6 +86,7 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model_path, record_path = out / MODEL_FILE, out / RECORD_FILE
+    parameters, macs = deployed_size(model)  # as the .tflite holds them: BatchNormalization folded
     model.save(model_path)
     record = {
         "tinyvid_version": __version__,
@@ -106,8 +107,8 @@ def train(
             "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         },
         "metrics": metrics,
-        "parameters": int(model.count_params()),
-        "macs": keras_macs(model),
+        "parameters": parameters,
+        "macs": macs,
     }
     record_path.write_text(json.dumps(record, indent=2) + "\n")
     return TrainResult(model=model, dataset=dataset, record=record, out_dir=out,
