@@ -138,13 +138,14 @@ def _run(binary: Path, stdin: bytes, timeout: float) -> subprocess.CompletedProc
 
 
 def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 600.0, measure_tflm_arena: bool = True,
-           target: str = "c") -> VerifyResult:
+           target: str = "c", optimize: str = "speed") -> VerifyResult:
     """Compare the generated C with tflite-micro on ``samples`` + 2 inputs.
 
     ``target`` picks the kernels; ``dsp`` and ``mve`` code is built for the host
-    with ``tv_arm.h``'s C emulation of each instruction."""
+    with ``tv_arm.h``'s C emulation of each instruction. ``optimize`` (``speed`` or
+    ``size``) is passed to the kernels as ``tinyvid emit --optimize`` does."""
     original = load_graph(model_path)
-    files, arena, _ = generate_c(original, PREFIX, target=target)
+    files, arena, _ = generate_c(original, PREFIX, target=target, options={"optimize": optimize})
     graph = strip_float_io(original)
     cases = make_inputs(graph, samples, seed)
     to_tflm = _tflm_inputs(original, graph)

@@ -298,7 +298,8 @@ class _Generator:
         oc = g.channels
         pairs = -(-oc // 2)
         even = (lambda a: np.append(a, a[-1:])[: 2 * pairs])  # an odd last channel pairs with a copy of itself
-        q, is_fast = _records(ctx, replace(g, bias=even(g.bias), mult=even(g.mult), shift=even(g.shift)))
+        # the 1x1 kernels' records and requantization lines (whatever extra values they carry)
+        q, is_fast, *extra = _records(ctx, replace(g, bias=even(g.bias), mult=even(g.mult), shift=even(g.shift)))
         words = 5 if is_fast else 3
         if self.size:
             wname, wtype, wstep = ctx.op_const("conv_w8", paired_weights(g.weights)), "int8_t", 8 * groups
@@ -322,7 +323,7 @@ class _Generator:
             "",
             f"static inline int8_t {name}_out(int32_t acc, const int32_t *q)",
             "{",
-            *_requant_lines(P, g, is_fast),
+            *_requant_lines(P, g, is_fast, *extra),
             "}",
             "",
             "/* the widened window of output pixel (oy, ox) into dst[4g], dst[4g + 1] for each word g */",
