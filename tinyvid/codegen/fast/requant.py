@@ -5,9 +5,13 @@ is, for ``m`` in [2^30, 2^31) and a right shift ``e = -shift`` in [1, 22], exact
 
     (acc * m + k - [acc < 0] * 2^31) >> (31 + e),   k = 2^30 + 2^(30 + e) + zp * 2^(31 + e)
 
-(``tv_requant_fast`` in ``kernels/tv_arm.h``: one SMLAL and a shift). Channels outside
-that range (left shifts, e = 0, very small multipliers) keep the general form
-``tv_mul_by_quantized_mul``; :func:`fast_requant` says whether every channel fits.
+(``tv_requant_fast`` in ``kernels/tv_arm.h``: one SMLAL and a shift). A zero multiplier
+(a channel whose scale underflowed: TFLite gives m = 0, shift 0, so the output is the
+zero point) is the same form with m = 0, e = 1. With ``zero_point_in_k=False`` the zero
+point stays out of ``k`` and the kernel adds ``FastRequant.zero_point`` after the shift:
+then right shifts up to 31 fit (trained models have channels with e of 23..31). Channels
+outside that range (left shifts, e = 0) keep the general form ``tv_mul_by_quantized_mul``;
+:func:`fast_requant` says whether every channel fits.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import numpy as np
 
 #: right shifts for which k fits int64 with any int8 zero point
 MAX_FAST_SHIFT = 22
+#: right shifts of the form with the zero point added after the shift (acc * m + k fits int64)
+MAX_FAST_SHIFT_ZP_AFTER = 31
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class FastRequant:
     m: np.ndarray  # int32 multipliers
     k: np.ndarray  # int64 rounding + zero-point constants
     sh: np.ndarray  # int32 total right shifts (31 + e)
+    zero_point: int = 0  # added after the shift (0 when k holds it)
 
     def k_words(self) -> tuple[np.ndarray, np.ndarray]:
         """``k`` as (low, high) int32 words, for kernels that keep the 64-bit constant in two registers."""
@@ -34,15 +41,24 @@ class FastRequant:
         return lo, hi
 
 
-def fast_requant(mult: np.ndarray, shift: np.ndarray, out_zero_point: int) -> FastRequant | None:
-    """The fast-form constants for per-channel ``mult``/``shift`` (TFLM's), or None if a channel does not fit."""
+def fast_requant(mult: np.ndarray, shift: np.ndarray, out_zero_point: int, *,
+                 zero_point_in_k: bool = True) -> FastRequant | None:
+    """The fast-form constants for per-channel ``mult``/``shift`` (TFLM's), or None if a channel does not fit.
+
+    ``zero_point_in_k=False``: k leaves the zero point out (``FastRequant.zero_point`` is
+    to be added after the shift) and right shifts up to 31 are accepted."""
     mult = np.asarray(mult, np.int64).reshape(-1)
     shift = np.asarray(shift, np.int64).reshape(-1)
-    e = -shift
-    if mult.size == 0 or np.any(mult < (1 << 30)) or np.any(mult >= (1 << 31)) or np.any(e < 1) or np.any(e > MAX_FAST_SHIFT):
+    zero = mult == 0
+    e = np.where(zero, 1, -shift)
+    limit = MAX_FAST_SHIFT if zero_point_in_k else MAX_FAST_SHIFT_ZP_AFTER
+    normal = (mult >= (1 << 30)) & (mult < (1 << 31))
+    if mult.size == 0 or not np.all(zero | normal) or np.any(e < 1) or np.any(e > limit):
         return None
-    k = [(1 << 30) + (1 << (30 + int(ei))) + int(out_zero_point) * (1 << (31 + int(ei))) for ei in e]
-    return FastRequant(mult.astype(np.int32), np.array(k, np.int64), (31 + e).astype(np.int32))
+    zp_k = int(out_zero_point) if zero_point_in_k else 0
+    k = [(1 << 30) + (1 << (30 + int(ei))) + zp_k * (1 << (31 + int(ei))) for ei in e]
+    return FastRequant(mult.astype(np.int32), np.array(k, np.int64), (31 + e).astype(np.int32),
+                       0 if zero_point_in_k else int(out_zero_point))
 
 
 def reference_requant(acc: np.ndarray, mult: int, shift: int, out_zero_point: int) -> np.ndarray:
