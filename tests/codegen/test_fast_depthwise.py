@@ -1,0 +1,96 @@
+"""The dsp depthwise kernels (channel planes) match tflite-micro bit for bit on random layers.
+
+The host build runs each kernel's C path (tv_arm.h's instruction emulation) under
+ASan+UBSan; the emulated-board test at the end runs the Arm instructions and the
+inline assembly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tinyvid.codegen.lower import lower_graph
+from tinyvid.codegen.verify import verify
+from tinyvid.model.reader import load_graph
+
+from .modelbuilder import Op, T, build, conv_model
+
+PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
+
+
+def dw_model(seed, **kw) -> bytes:
+    return conv_model(np.random.default_rng(seed), cout=kw["cin"] * kw.get("depth_mult", 1), depthwise=True, **kw)
+
+
+def variant(model: bytes) -> str:
+    return lower_graph(load_graph(model), "tvv", "dsp").calls[0].variant
+
+
+def assert_bit_exact_dsp(model: bytes, samples: int = 4) -> None:
+    r = verify(model, samples=samples, measure_tflm_arena=False, target="dsp")
+    assert r.compared_bytes > 0
+    assert r.differing_bytes == 0, r.to_dict()
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), h=st.integers(1, 11), w=st.integers(1, 11), cin=st.integers(1, 7), dm=st.integers(1, 3),
+       kh=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 2), dh=st.integers(1, 2),
+       padding=st.sampled_from(["SAME", "VALID"]), act=ACTS, per_channel=st.booleans())
+def test_three_wide_kernels_match_tflm(seed, h, w, cin, dm, kh, sh, sw, dh, padding, act, per_channel):
+    assume(padding == "SAME" or (h >= (kh - 1) * dh + 1 and w >= 3))
+    model = dw_model(seed, h=h, w=w, cin=cin, depth_mult=dm, kh=kh, kw=3, stride=(sh, sw), dil=(dh, 1), padding=padding,
+                     act=act, per_channel=per_channel)
+    assert variant(model) == "dsp-dw3"
+    assert_bit_exact_dsp(model)
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), h=st.integers(1, 10), w=st.integers(1, 10), cin=st.integers(1, 6), dm=st.integers(1, 3),
+       kh=st.integers(1, 5), kw=st.integers(1, 5), sh=st.integers(1, 3), sw=st.integers(1, 3), dh=st.integers(1, 3),
+       dw=st.integers(1, 3), padding=st.sampled_from(["SAME", "VALID"]), act=ACTS)
+def test_any_kernel_size_stride_and_dilation_matches_tflm(seed, h, w, cin, dm, kh, kw, sh, sw, dh, dw, padding, act):
+    assume(padding == "SAME" or (h >= (kh - 1) * dh + 1 and w >= (kw - 1) * dw + 1))
+    assume(not (kw == 3 and dw == 1 and sw in (1, 2)))  # the dw3 variant, tested above
+    model = dw_model(seed, h=h, w=w, cin=cin, depth_mult=dm, kh=kh, kw=kw, stride=(sh, sw), dil=(dh, dw), padding=padding, act=act)
+    assert variant(model) == "dsp-dw"
+    assert_bit_exact_dsp(model)
+
+
+def scaled_dw_model(seed, *, h, w, c, stride, out_scale, w_scale=(0.001, 0.05)) -> bytes:
+    """A 3x3 SAME depthwise layer with a chosen output scale (the requantization multipliers follow from it)."""
+    rng = np.random.default_rng(seed)
+    x = T((1, h, w, c), "int8", 0.05, int(rng.integers(-128, 128)))
+    ws = [float(s) for s in rng.uniform(*w_scale, c)]
+    wt = T((1, 3, 3, c), "int8", ws, [0] * c, 3, rng.integers(-127, 128, (1, 3, 3, c)).astype(np.int8))
+    bias = T((c,), "int32", [0.05 * s for s in ws], [0] * c, 0, rng.integers(-5000, 5000, c).astype(np.int32))
+    oh, ow = -(-h // stride), -(-w // stride)
+    y = T((1, oh, ow, c), "int8", out_scale, int(rng.integers(-128, 128)))
+    op = Op("DEPTHWISE_CONV_2D", [0, 1, 2], [3], "DepthwiseConv2DOptions",
+            dict(Padding=0, StrideW=stride, StrideH=stride, FusedActivationFunction=0, DilationWFactor=1, DilationHFactor=1,
+                 DepthMultiplier=1))
+    return build([x, wt, bias, y], [op], [0], [3])
+
+
+@pytest.mark.parametrize("out_scale, w_scale", [(1e-4, (0.001, 0.05)), (0.06, (0.9, 1.0)), (1e3, (0.001, 0.002))])
+def test_multipliers_outside_the_fast_requantization_use_the_general_form(out_scale, w_scale):
+    """Left shifts, a zero shift or shifts beyond 22 (tv_requant_fast refuses them) keep TFLM's general form, exactly."""
+    for seed, shape in enumerate([dict(h=7, w=9, c=5, stride=1), dict(h=8, w=7, c=6, stride=2)]):
+        model = scaled_dw_model(seed, out_scale=out_scale, w_scale=w_scale, **shape)
+        call = lower_graph(load_graph(model), "tvv", "dsp").calls[0]
+        assert call.variant == "dsp-dw3" and "requant_fast" not in call.code and "mul_by_quantized_mul" in call.code
+        assert_bit_exact_dsp(model)
+
+
+def test_real_vww_layer_shapes_are_covered():
+    for shape in (dict(h=48, w=48, cin=8, stride=(1, 1)), dict(h=48, w=48, cin=16, stride=(2, 2)),
+                  dict(h=6, w=6, cin=128, stride=(1, 1)), dict(h=3, w=3, cin=256, stride=(1, 1))):
+        assert variant(dw_model(1, kh=3, kw=3, padding="SAME", **shape)) == "dsp-dw3"
+
+
+def test_layers_too_large_for_the_plane_keep_the_portable_kernel():
+    model = dw_model(2, h=140, w=140, cin=1, kh=3, kw=3)
+    assert variant(model) == "c"
