@@ -70,7 +70,7 @@ def _info(t) -> TensorInfo:
 def lower_and_plan(graph, prefix: str, target: str = "c", options: dict | None = None):
     """The lowered int8 graph and its memory plan (nothing written)."""
     lowered = lower_graph(graph, prefix, target, options)
-    return lowered, plan_memory(lowered.graph, lowered.aliases)
+    return lowered, plan_memory(lowered.graph, lowered.aliases, lowered.overlaps)
 
 
 def generate_c(graph, prefix: str, *, trace: bool = False, target: str = "c",

@@ -28,9 +28,16 @@ class LoweredModel:
     def aliases(self) -> dict[int, int]:
         return {c.alias[0]: c.alias[1] for c in self.calls if c.alias is not None}
 
+    @property
+    def overlaps(self) -> dict[int, tuple[int, int]]:
+        """Output tensor -> (input tensor, d) for the calls whose kernel may write over a dying input."""
+        return {op.outputs[0]: c.overlap for op, c in zip(self.graph.operators, self.calls) if c.overlap is not None}
+
 
 def _hint() -> str:
-    return "use `tinyvid emit --runtime tflm` to run it with the TFLM interpreter, or replace the operator"
+    return ("tinyvid's C kernels cover the operators that `tinyvid compress` produces from Keras layers "
+            "(Conv2D, DepthwiseConv2D, Dense, pooling, Add, ReLU, Softmax, ...): replace this operator in the model "
+            "and quantize it again with `tinyvid compress MODEL`; `tinyvid inspect MODEL` lists its operators")
 
 
 def lower_graph(graph: Graph, prefix: str, target: str = "c", options: dict | None = None) -> LoweredModel:
@@ -89,7 +96,8 @@ def _check_io(graph: Graph) -> None:
                 kind = "a float model" if t.dtype.startswith("float") else f"{t.dtype} activations"
                 raise UnsupportedModelError(
                     f"model {role} {k} ('{t.name}') is {t.dtype}: this is {kind}; the C code generator needs int8 inputs and outputs",
-                    "quantize the model to full int8 (int8 input and output), e.g. with `tinyvid compress --int8`",
+                    "quantize the model to full int8 (int8 input and output) with `tinyvid compress MODEL --data SOURCE` "
+                    "(MODEL: .keras, .h5, SavedModel or float .tflite)",
                 )
             if t.quantization is None or len(t.quantization.scales) != 1:
                 raise UnsupportedModelError(f"model {role} {k} ('{t.name}') has no per-tensor quantization", "quantize the model to full int8")

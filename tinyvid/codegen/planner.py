@@ -4,6 +4,10 @@ Lifetimes run from the operator that writes a tensor to the last operator that
 reads it (model inputs from the start, model outputs to the end). Tensors whose
 lifetimes overlap never share bytes. A RESHAPE-like output aliases its input
 (same bytes, merged lifetime): tensors are written once, so sharing is safe.
+An output that a kernel may write over its dying input (``overlaps``: output ->
+(input, d), see :mod:`tinyvid.codegen.overlap`) may be placed anywhere from ``d``
+bytes before that input on, overlapping it, when the input's buffer ends at that
+operator; the pair then takes ``max(out, d + in)`` bytes instead of ``out + in``.
 Buffers are placed one by one, each at the best-fitting gap among the buffers
 already placed that are alive at the same time; several placement orders are tried
 (largest first, as TFLM's greedy planner; earliest first; longest-lived first) and
@@ -31,6 +35,10 @@ class Buffer:
     last: int  # last operator index that needs it
     members: list[int] = field(default_factory=list)
     offset: int = -1
+    rel: dict[int, int] = field(default_factory=dict)  # member -> offset inside the buffer (absent: 0)
+
+    def copy(self) -> "Buffer":
+        return Buffer(self.root, self.size, self.first, self.last, list(self.members), rel=dict(self.rel))
 
     def overlaps(self, other: "Buffer") -> bool:
         return not (self.last < other.first or other.last < self.first)
@@ -43,8 +51,9 @@ class MemoryPlan:
     buffers: list[Buffer]
 
 
-def plan_memory(graph: Graph, aliases: dict[int, int]) -> MemoryPlan:
-    """Plan the arena for ``graph``; ``aliases`` maps an output tensor to the input it may share."""
+def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple[int, int]] | None = None) -> MemoryPlan:
+    """Plan the arena for ``graph``; ``aliases`` maps an output tensor to the input it may share,
+    ``overlaps`` an output to (input, d): it may start ``d`` bytes before that input."""
     n_ops = len(graph.operators)
     runtime = set()
     for op in graph.operators:
@@ -84,6 +93,15 @@ def plan_memory(graph: Graph, aliases: dict[int, int]) -> MemoryPlan:
         b.size = max(b.size, graph.tensors[i].nbytes)
         b.first = min(b.first, first[i])
         b.last = max(b.last, last[i])
+    owner = {m: r for r, b in buffers.items() for m in b.members}
+    # (output buffer, input buffer) -> least input offset minus output offset that is safe
+    pairs: dict[tuple[int, int], int] = {}
+    for out, (inp, d) in (overlaps or {}).items():
+        ob, ib = owner.get(out), owner.get(inp)
+        if ob is None or ib is None or ob == ib:
+            continue
+        if buffers[ib].last == first[out] and buffers[ob].first == first[out] and out == ob:
+            pairs[(ob, ib)] = _align(max(0, d))
 
     orders = (
         lambda b: (-b.size, b.first, b.root),
@@ -92,22 +110,57 @@ def plan_memory(graph: Graph, aliases: dict[int, int]) -> MemoryPlan:
         lambda b: (-b.size * (b.last - b.first + 1), b.root),
     )
     best = None
-    for key in orders:
-        candidate = _place([Buffer(b.root, b.size, b.first, b.last, list(b.members)) for b in buffers.values()], key)
-        size = max((b.offset + b.size for b in candidate), default=0)
-        if best is None or size < best[0]:
-            best = (size, candidate)
+    for merged, free_pairs in ((list(buffers.values()), pairs), _merge_pairs(graph, buffers, pairs)):
+        for key in orders:
+            candidate = _place([b.copy() for b in merged], key, free_pairs)
+            size = max((b.offset + b.size for b in candidate), default=0)
+            if best is None or size < best[0]:
+                best = (size, candidate)
     placed = best[1]
-    offsets = {m: b.offset for b in placed for m in b.members}
+    offsets = {m: b.offset + b.rel.get(m, 0) for b in placed for m in b.members}
     arena = _align(max((b.offset + b.size for b in placed), default=0))
     return MemoryPlan(offsets=offsets, arena_bytes=arena, buffers=placed)
 
 
-def _place(buffers: list[Buffer], key) -> list[Buffer]:
+def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int, int], int]):
+    """Each output buffer joined to its input buffer as one buffer (the output ``d`` bytes
+    before the input), at most one join per buffer so that chains cannot grow; the
+    pairs left are kept as placement constraints."""
+    used: set[int] = set()
+    out: dict[int, Buffer] = {r: b.copy() for r, b in buffers.items()}
+    saving = lambda kv: buffers[kv[0][0]].size + buffers[kv[0][1]].size - max(buffers[kv[0][0]].size,
+                                                                                  kv[1] + buffers[kv[0][1]].size)
+    for (ob, ib), d in sorted(pairs.items(), key=saving, reverse=True):
+        if ob in used or ib in used or saving(((ob, ib), d)) <= 0:
+            continue
+        used.update((ob, ib))
+        o, i = out.pop(ob), out[ib]
+        joined = Buffer(ib, max(o.size, d + i.size), min(o.first, i.first), max(o.last, i.last),
+                        i.members + o.members, rel={**{m: d for m in i.members}, **{m: 0 for m in o.members}})
+        out[ib] = joined
+    rest = {k: v for k, v in pairs.items() if k[0] not in used and k[1] not in used}
+    return list(out.values()), rest
+
+
+def _busy(b: Buffer, p: Buffer, pairs: dict[tuple[int, int], int]) -> tuple[int, int]:
+    """Bytes of the placed buffer ``p`` that ``b`` must not overlap: an interval [lo, hi) such
+    that b may start at o only if o + b.size <= lo or o >= hi."""
+    if (b.root, p.root) in pairs:  # b is an output that may be written over its dying input p
+        d = min(pairs[(b.root, p.root)], b.size)
+        lo = p.offset - d + b.size
+        return lo, max(lo, p.offset + p.size)
+    if (p.root, b.root) in pairs:  # b is the input of the already placed output p
+        d = min(pairs[(p.root, b.root)], p.size)
+        return p.offset, p.offset + d
+    return p.offset, p.offset + p.size
+
+
+def _place(buffers: list[Buffer], key, pairs: dict[tuple[int, int], int] | None = None) -> list[Buffer]:
     order = sorted(buffers, key=key)
     placed: list[Buffer] = []
+    pairs = pairs or {}
     for b in order:
-        busy = sorted((p.offset, p.offset + p.size) for p in placed if p.overlaps(b))
+        busy = sorted(_busy(b, p, pairs) for p in placed if p.overlaps(b))
         best = None  # (gap size, offset)
         cursor = 0
         for start, end in busy:

@@ -7,6 +7,7 @@ import numpy as np
 from tinyvid.codegen import quant
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.elementwise import broadcast
+from tinyvid.codegen.overlap import dies_at
 
 OPCODE = "ADD"
 LEFT_SHIFT = 20
@@ -43,4 +44,17 @@ def add_sub_params(ctx: LoweringContext, *, float_math: bool) -> tuple[list, str
 
 def lower(ctx: LoweringContext) -> KernelCall:
     params, a, b, y = add_sub_params(ctx, float_math=False)
-    return KernelCall(("add",), f"{ctx.prefix}_add_s8(@P@, {a}, {b}, @T{y}@);", f"{ctx.prefix}_add_params_t", params)
+    return KernelCall(("add",), f"{ctx.prefix}_add_s8(@P@, {a}, {b}, @T{y}@);", f"{ctx.prefix}_add_params_t", params,
+                      overlap=elementwise_overlap(ctx))
+
+
+def elementwise_overlap(ctx: LoweringContext) -> tuple[int, int] | None:
+    """In place over an input of the output's shape that dies here (the kernel reads
+    element i of that input only to write element i)."""
+    y = ctx.output()
+    for k in range(len(ctx.op.inputs)):
+        t = ctx.input(k)
+        if t is not None and t.data is None and tuple(t.shape) == tuple(y.shape) and t.dtype == y.dtype \
+                and dies_at(ctx.graph, t.index, ctx.op.index):
+            return t.index, 0
+    return None

@@ -48,6 +48,7 @@ class KernelCall:
     params: list[tuple[str, object]] = field(default_factory=list)  # designated initializers, in order
     alias: tuple[int, int] | None = None  # (output, input): output may share the input's bytes
     returns_status: bool = False  # the call is an int expression: non-zero is a failure
+    overlap: tuple[int, int] | None = None  # (input, d): the output may start d bytes before that input (overlap.py)
     code: str = ""  # C definitions this call needs (static functions), placed before <prefix>_invoke
     variant: str = "c"  # which kernel runs it: "c" (portable) or the name of a specialisation
 
@@ -74,8 +75,9 @@ class LoweringContext:
     def unsupported(self, message: str) -> UnsupportedModelError:
         return UnsupportedModelError(
             f"{self.where()}: {message}",
-            "tinyvid's C code generator handles int8 models (int8 activations, int8 weights, int32 biases); "
-            "use `tinyvid emit --runtime tflm` for anything else",
+            "tinyvid's C code generator handles full-int8 models (int8 activations, int8 weights, int32 biases): "
+            "quantize the float model with `tinyvid compress MODEL --data SOURCE`, or replace the layer that "
+            "gives this operator (`tinyvid inspect MODEL` lists the operators)",
         )
 
     def check(self, condition: bool, message: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyvid.codegen import quant
+from tinyvid.codegen.overlap import window_overlap
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext, shape_nhwc
 
 OPCODE = "CONV_2D"
@@ -62,7 +63,8 @@ def lower(ctx: LoweringContext) -> KernelCall:
         f"{ctx.prefix}_conv2d_s8(@P@, @T{x.index}@, {ctx.ptr(w)}, {bias}, {ctx.op_const('wsum', wsum)}, "
         f"{ctx.op_const('mult', mult)}, {ctx.op_const('shift', shift)}, @T{y.index}@);"
     )
-    return KernelCall(("conv2d",), call, f"{ctx.prefix}_conv2d_params_t", params)
+    # the kernel computes one output pixel at a time, in row-major order
+    return KernelCall(("conv2d",), call, f"{ctx.prefix}_conv2d_params_t", params, overlap=window_overlap(x.index, params))
 
 
 def _multipliers(in_scale: float, filter_scales: np.ndarray, out_scale: float) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
+from tinyvid.codegen.overlap import window_overlap
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
 
 OPCODE = "DEPTHWISE_CONV_2D"
@@ -22,4 +23,7 @@ def lower(ctx: LoweringContext) -> KernelCall:
         f"{ctx.prefix}_depthwise_conv2d_s8(@P@, @T{x.index}@, {ctx.ptr(w)}, {bias}, "
         f"{ctx.op_const('mult', mult)}, {ctx.op_const('shift', shift)}, @T{y.index}@);"
     )
-    return KernelCall(("depthwise_conv2d",), call, f"{ctx.prefix}_depthwise_conv2d_params_t", params)
+    params_in = params + [("in_c", c), ("out_c", oc)] if not any(k == "in_c" for k, _ in params) else params
+    # the kernel computes one output pixel at a time, in row-major order
+    return KernelCall(("depthwise_conv2d",), call, f"{ctx.prefix}_depthwise_conv2d_params_t", params,
+                      overlap=window_overlap(x.index, params_in))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.pool import pool_params
+from tinyvid.codegen.overlap import window_overlap
 
 OPCODE = "MAX_POOL_2D"
 
@@ -11,4 +12,4 @@ OPCODE = "MAX_POOL_2D"
 def lower(ctx: LoweringContext) -> KernelCall:
     params, x, y = pool_params(ctx)
     call = f"{ctx.prefix}_max_pool2d_s8(@P@, @T{x}@, @T{y}@);"
-    return KernelCall(("max_pool2d",), call, f"{ctx.prefix}_pool_params_t", params)
+    return KernelCall(("max_pool2d",), call, f"{ctx.prefix}_pool_params_t", params, overlap=window_overlap(x, params))
