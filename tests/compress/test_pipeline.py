@@ -45,11 +45,11 @@ def test_structured_stage_really_has_fewer_macs_and_a_smaller_file(structured_re
 @pytest.mark.slow
 def test_int8_accuracy_is_measured_on_the_test_split(structured_report):
     report, out = structured_report
-    from tinyvid.compress.evaluate import int8_outputs
+    from tinyvid.compress.evaluate import tflite_outputs
     from tinyvid.data import load_dataset
 
     data = load_dataset("synthetic", image_size=(24, 24), channels=1, seed=0)
-    outputs = int8_outputs((out / "model_int8.tflite").read_bytes(), data.test.x)
+    outputs = tflite_outputs((out / "model_int8.tflite").read_bytes(), data.test.x)
     assert report.stage("int8").accuracy == pytest.approx(float(np.mean(np.argmax(outputs, -1) == data.test.y)))
     assert report.test_frames == len(data.test)
 

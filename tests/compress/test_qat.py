@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tinyvid.compress.evaluate import agreement, int8_outputs
+from tinyvid.compress.evaluate import agreement, tflite_outputs
 from tinyvid.compress.finetune import FinetuneOptions
 from tinyvid.compress.qat import quantize_aware
 from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_int8_tflite
@@ -17,5 +17,5 @@ def test_quantization_aware_training_gives_a_full_int8_model_with_the_input_conv
     inp = Interpreter(model_content=flatbuffer).get_input_details()[0]
     assert inp["quantization"][1] == INPUT_ZERO_POINT
     assert inp["quantization"][0] == pytest.approx(INPUT_SCALE, rel=1e-6)
-    outputs = int8_outputs(flatbuffer, small_data.test.x)
+    outputs = tflite_outputs(flatbuffer, small_data.test.x)
     assert agreement(outputs, qat.predict(small_data.test.x, verbose=0)) >= 0.95

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tinyvid.compress.evaluate import agreement, int8_outputs, quantize_frames, tflm_check
+from tinyvid.compress.evaluate import agreement, tflite_outputs, quantize_frames, tflm_check
 from tinyvid.compress.quantize import INPUT_SCALE, INPUT_ZERO_POINT, representative_frames, to_int8_tflite
 from tinyvid.model.convert import keras_to_tflite
 from tinyvid.errors import ModelError
@@ -39,7 +39,7 @@ def test_quantized_frames_are_uint8_minus_128(small_data):
 
 def test_int8_predictions_agree_with_float(int8_model, small_model, small_data):
     float_preds = small_model.predict(small_data.test.x, verbose=0)
-    int8_preds = int8_outputs(int8_model, small_data.test.x)
+    int8_preds = tflite_outputs(int8_model, small_data.test.x)
     assert agreement(int8_preds, float_preds) >= 0.95
 
 

@@ -14,8 +14,11 @@ from tinyvid.compress.pipeline import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 
 @click.command("compress")
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--data", "data", default="synthetic", show_default=True,
-              help="Data set the model was trained on: synthetic, lfw or a folder (loaded at the model's input size).")
+@click.option("--data", "data", default=None, metavar="SOURCE",
+              help="Data set the model was trained on: synthetic, lfw or a folder (loaded at the model's input size) "
+                   "[default: the one recorded in the model.json that tinyvid train wrote beside MODEL].")
+@click.option("--fps", type=POSITIVE, default=None,
+              help="Frames sampled per second of video [the training's, else 2].")
 @click.option("--sparsity", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="Unstructured magnitude pruning: fraction of weights to zero, e.g. 0.5.")
 @click.option("--structured", type=click.FloatRange(0, 1, max_open=True), default=None,
@@ -33,13 +36,16 @@ from tinyvid.compress.pipeline import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 @output_option(Path("runs/compress"), path_type=Path,
                help="Output folder (model_compressed.keras, model_float.tflite, model_int8.tflite, report.json).")
 @json_flag("the report", " (progress goes to stderr)")
-def compress_command(model, data, sparsity, structured, criterion, qat, teacher, epochs, learning_rate, seed, out_dir,
+def compress_command(model, data, fps, sparsity, structured, criterion, qat, teacher, epochs, learning_rate, seed, out_dir,
                      as_json):
-    """Prune, fine-tune and quantize MODEL.keras to full int8; print the compression report."""
+    """Prune, fine-tune and quantize MODEL to full int8; print the compression report.
+
+    MODEL is a .keras or .h5 (tf-keras or Keras 3), a SavedModel folder or a float
+    .tflite; the last two (unless Keras wrote the SavedModel) are quantized only."""
     from tinyvid.compress import compress
 
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-        report = compress(model, data, sparsity=sparsity, structured=structured, qat=qat, teacher=teacher,
+        report = compress(model, data, fps=fps, sparsity=sparsity, structured=structured, qat=qat, teacher=teacher,
                           epochs=epochs, learning_rate=learning_rate, seed=seed, out_dir=out_dir, progress=True,
                           criterion=criterion)
     click.echo(report.to_json() if as_json else report.format_table())

@@ -1,4 +1,4 @@
-"""Accuracy and predictions of Keras and int8 ``.tflite`` models; TFLM cross-check."""
+"""Accuracy and predictions of Keras and ``.tflite`` models; TFLM cross-check."""
 
 from __future__ import annotations
 
@@ -16,15 +16,19 @@ def keras_predictions(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
 
 
-def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, desc: str = "int8 eval") -> np.ndarray:
-    """Raw int8 outputs of a full-int8 model for float frames ``x`` (LiteRT's builtin kernels)."""
+def tflite_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, desc: str = "int8 eval") -> np.ndarray:
+    """Raw outputs of a ``.tflite`` for float frames ``x`` in [0, 1] (LiteRT's builtin
+    kernels): an int8 model is fed ``round(x * 255) - 128`` (or its own input
+    quantization), a float model the frames themselves."""
     from tinyvid.model.reference import litert_interpreter
 
     interpreter = litert_interpreter(flatbuffer, kernels="builtin")
     inp = interpreter.get_input_details()[0]
     out = interpreter.get_output_details()[0]
     scale, zero = inp["quantization"]
-    if np.isclose(scale, INPUT_SCALE) and zero == INPUT_ZERO_POINT:
+    if inp["dtype"] == np.float32:
+        q = np.asarray(x, np.float32)
+    elif np.isclose(scale, INPUT_SCALE) and zero == INPUT_ZERO_POINT:
         q = quantize_frames(x)
     else:  # a foreign int8 model: use its own input quantization
         q = np.clip(np.round(np.asarray(x) / scale) + zero, -128, 127).astype(np.int8)
@@ -38,7 +42,7 @@ def int8_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, de
         interpreter.set_tensor(inp["index"], q[i : i + 1])
         interpreter.invoke()
         results.append(interpreter.get_tensor(out["index"])[0].copy())
-    return np.stack(results) if results else np.zeros((0,) + tuple(out["shape"][1:]), np.int8)
+    return np.stack(results) if results else np.zeros((0,) + tuple(out["shape"][1:]), out["dtype"])
 
 
 def accuracy(predictions: np.ndarray, y: np.ndarray) -> float:

@@ -64,12 +64,11 @@ def quantize_tflite(flatbuffer: bytes, calibration, *, progress: bool = False) -
 
     ``calibration`` are float input frames (see
     :func:`tinyvid.compress.quantize.representative_frames`)."""
-    from tensorflow.lite.python.convert import mlir_quantize
-    from tensorflow.lite.python.optimize import calibrator
-
     from tinyvid import _tf
 
-    tf = _tf.tf()
+    tf = _tf.tf()  # first: TensorFlow imported quietly
+    from tensorflow.lite.python.convert import mlir_quantize
+    from tensorflow.lite.python.optimize import calibrator
     visible_stderr = [None]
 
     def frames():
