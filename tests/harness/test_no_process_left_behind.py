@@ -8,6 +8,7 @@ be reaped by init) within 5 s."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -124,4 +125,6 @@ def test_no_board_process_outlives_a_signalled_command(command, sig, project, su
         if command == "run":
             assert "stopped" in out
         else:
-            assert f"interrupted by {sig.name}" in err
+            assert f"interrupted by {sig.name}" in out + err
+        if command == "validate":  # --json: an error object on stdout, with what was measured if anything
+            assert f"interrupted by {sig.name}" in json.loads(out)["error"]["message"]

@@ -155,3 +155,66 @@ def test_the_command_line_reports_an_invalid_suite_in_one_line_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "bad.toml: bogus: unknown key" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_budget_on_a_metric_the_board_does_not_report_is_an_error_case(tmp_path):
+    path = tmp_path / "suite.toml"
+    path.write_text(SUITE.format(budget=100_000).replace("bit_exact = 1.0", "bit_exact = 1.0\ncycles = 1e9"))
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    outcome = regress(path, runner=FakeBoards(), junit=junit, json_path=report)
+    assert outcome.exit_code == 2
+    emulated = outcome.cases[0]
+    assert emulated.status == "error" and emulated.metrics["instructions"] > 0  # measured, but not in cycles
+    assert ("budget on cycles cannot be checked: case toy:toy@qemu-mps2-an386:synthetic on qemu-mps2-an386 "
+            "does not report it (it reports latency_us, instructions,") in emulated.error
+    assert "[case.budget] of 'toy'" in emulated.error
+    data = json.loads(report.read_text())
+    assert [c["status"] for c in data["cases"]] == ["error", "error"]
+    assert ET.parse(junit).getroot().find("testsuite").get("errors") == "2"
+
+
+class InterruptedAt(FakeBoards):
+    """Ctrl-C while the n-th case (0 first) runs."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n, self.seen = n, 0
+
+    def __call__(self, case):
+        self.seen += 1
+        if self.seen - 1 == self.n:
+            raise KeyboardInterrupt
+        return super().__call__(case)
+
+
+def test_ctrl_c_keeps_the_finished_cases_in_the_json_and_junit_reports(tmp_path):
+    path = tmp_path / "suite.toml"
+    path.write_text(SUITE.format(budget=100_000).replace('boards = ["qemu-mps2-an386", "host"]',
+                                                         'boards = ["qemu-mps2-an386", "host", "qemu-mps2-an500"]'))
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    lines = []
+    outcome = regress(path, runner=InterruptedAt(1), junit=junit, json_path=report, update_baseline=True,
+                      echo=lines.append)
+    assert outcome.exit_code == 2 and not outcome.complete and outcome.stopped_by == "SIGINT"
+    assert [c.status for c in outcome.cases] == ["passed", "error"]
+    assert not (tmp_path / "baseline.json").exists()  # an incomplete run does not rewrite the baseline
+    data = json.loads(report.read_text())
+    assert data["complete"] is False and data["error"]["type"] == "Interrupted"
+    assert data["cases"][0]["status"] == "passed" and data["cases"][0]["metrics"]["bit_exact"] == 1.0
+    assert data["cases"][1]["error"] == "interrupted by SIGINT"
+    assert data["not_run"] == ["toy:toy@qemu-mps2-an500:synthetic"]
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("errors"), suite.get("skipped")) == ("3", "1", "1")
+    assert suite.findall("testcase")[2].find("skipped") is not None
+    assert "INCOMPLETE: interrupted by SIGINT" in "\n".join(lines)
+
+
+def test_the_command_line_writes_the_reports_of_an_interrupted_run_and_exits_2(tmp_path, monkeypatch):
+    runner = InterruptedAt(1)
+    monkeypatch.setattr(regress_module, "run_case", lambda case, work_dir: runner(case))
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["regress", str(suite_file(tmp_path)), "--junit", str(junit),
+                                       "--json-file", str(report)])
+    assert result.exit_code == 2, result.output
+    assert json.loads(report.read_text())["cases"][0]["status"] == "passed"
+    assert ET.parse(junit).getroot().find("testsuite").get("tests") == "2"

@@ -57,17 +57,36 @@ def _budget_option(example: str):
                              f"accuracy, bit_exact, top1_agreement), e.g. {example}. Repeatable.")
 
 
-def _check_budgets(ctx, metrics: dict, budgets: dict) -> None:
-    """Print each budget's verdict; exit 1 when one is broken."""
+def _finish(ctx, command: str, result, text: str, kept: str, as_json: bool, budgets: dict) -> None:
+    """Print a bench or validate result, kept even when the run stopped early, and
+    its verdict: exit 2 when the run stopped early or a budget names a metric this
+    run does not report (with --json: an error object, the result as "partial"),
+    exit 1 when a budget is broken."""
+    from tinyvid.cli import error_json
+    from tinyvid.errors import UnmeasuredBudget
     from tinyvid.harness.regress import check_budget
+    from tinyvid.harness.reporters import to_json
 
-    if not budgets:
-        return
-    findings = check_budget(metrics, budgets)
+    error, findings = None, []
+    if result.error:
+        error = (result.error_type or "RunStopped", f"the run stopped early: {result.error}",
+                 f"the {kept} measured before it are kept above")
+    elif budgets:
+        try:
+            findings = check_budget(result.metrics(), budgets, where=f"{command} on {result.board or 'this board'}",
+                                    hint="leave out that --budget, or budget one of the metrics it reports")
+        except UnmeasuredBudget as exc:
+            error = (type(exc).__name__, exc.message, exc.hint)
+    if as_json:
+        click.echo(error_json(*error, partial=result.to_dict()) if error else to_json(result))
+    else:
+        click.echo(text)
     for finding in findings:
         click.echo(("ok         " if finding.passed else "REGRESSION ") + finding.describe(), err=True)
-    for metric in sorted(set(budgets) - {f.metric for f in findings}):
-        click.echo(f"not measured: {metric} (this board does not report it)", err=True)
+    if error:
+        click.secho(f"error: {error[1]}", fg="red", err=True)
+        click.echo(f"hint: {error[2]}", err=True)
+        ctx.exit(EXIT_ERROR)
     if any(not f.passed for f in findings):
         ctx.exit(EXIT_REGRESSION)
 
@@ -86,15 +105,15 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
                   as_json):
     """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
     estimate of the model on a board."""
-    from tinyvid.harness.reporters import bench_text, to_json
+    from tinyvid.harness.reporters import bench_text
     from tinyvid.harness.session import bench_board
 
     _target(port, project)
     result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
                          warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
                          line_timeout=line_timeout, record=record)
-    click.echo(to_json(result) if as_json else bench_text(result))
-    _check_budgets(ctx, result.metrics(), budgets)
+    _finish(ctx, "bench", result, bench_text(result), f"{len(result.windows)} of {result.requested_windows} windows",
+            as_json, budgets)
 
 
 @click.command("validate")
@@ -114,19 +133,15 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
                      budgets, as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
-    from tinyvid.harness.reporters import to_json, validate_text
+    from tinyvid.harness.reporters import validate_text
     from tinyvid.harness.session import validate_board
 
     _target(port, project)
     result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
                             model=model, progress=not as_json and sys.stderr.isatty(), record=record,
                             infer_timeout=timeout, line_timeout=line_timeout)
-    click.echo(to_json(result) if as_json else validate_text(result, per_sample=per_input))
-    if result.error:
-        click.secho(f"error: the run stopped early; the {result.count} result(s) above were kept",
-                    fg="red", err=True)
-        ctx.exit(EXIT_ERROR)
-    _check_budgets(ctx, result.metrics(), budgets)
+    _finish(ctx, "validate", result, validate_text(result, per_sample=per_input),
+            f"{result.count} of {result.requested} results", as_json, budgets)
 
 
 @click.command("regress")

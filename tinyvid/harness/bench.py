@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from tinyvid.errors import TinyvidError
 from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
+from tinyvid.processes import interrupt_name
 
 DEFAULT_WINDOWS = 5
 DEFAULT_WARMUP = 1
@@ -71,10 +73,21 @@ class BenchResult:
     board_latency_us: float | None = None
     board_latency_basis: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: When the run stopped early (the link dropped, a signal): what stopped it.
+    #: The windows above were measured and are kept; the figures are theirs.
+    requested_windows: int = 0
+    error: str | None = None
+    error_type: str | None = None
+    stopped_by: str | None = None  # the signal (SIGINT, SIGTERM, SIGHUP), if one stopped it
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["energy_is_estimate"] = self.energy_uj is not None
+        data["complete"] = self.complete
         return data
 
     def metrics(self) -> dict[str, float]:
@@ -128,13 +141,12 @@ def _window(client: DutClient, iterations: int, warmup: int, with_perf: bool) ->
     return Window(iterations, warmup, result.latency_us, ticks)
 
 
-def _measure(client: DutClient, windows: int, iterations: int, warmup: int, with_perf: bool,
-             progress: bool, label: str, reload, notes: list[str]) -> list[Window]:
-    """Run the windows; a window interrupted by a reset or an out-of-step reply is
-    run once more (after reloading the input a reset lost)."""
+def _measure(client: DutClient, measured: list[Window], windows: int, iterations: int, warmup: int,
+             with_perf: bool, progress: bool, label: str, reload, notes: list[str]) -> None:
+    """Run the windows into ``measured``; a window interrupted by a reset or an
+    out-of-step reply is run once more (after reloading the input a reset lost)."""
     from tqdm import tqdm
 
-    measured = []
     for index in tqdm(range(windows), desc=f"bench {label}", unit="window", disable=not progress, leave=False):
         try:
             measured.append(_window(client, iterations, warmup, with_perf))
@@ -143,7 +155,6 @@ def _measure(client: DutClient, windows: int, iterations: int, warmup: int, with
             if isinstance(exc, BoardReset):
                 reload()
             measured.append(_window(client, iterations, warmup, with_perf))
-    return measured
 
 
 def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int | None = None,
@@ -167,8 +178,18 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
         notes.append("board has no tv- extensions: ran on the input it holds, no cycle counts")
     if iterations is None:
         iterations = pick_iterations(client.infer(1, 0).latency_us, target_window_s)
-    measured = _measure(client, windows, iterations, warmup, info is not None, progress, name,
-                        reload=lambda: _load_bench_input(client, client.tv_info(), seed), notes=notes)
+    measured: list[Window] = []
+    stopped: dict = {}
+    try:
+        _measure(client, measured, windows, iterations, warmup, info is not None, progress, name,
+                 reload=lambda: _load_bench_input(client, client.tv_info(), seed), notes=notes)
+    except (TinyvidError, KeyboardInterrupt) as exc:  # keep the windows measured before it
+        if not measured:
+            raise
+        signal = interrupt_name(exc) if isinstance(exc, KeyboardInterrupt) else None
+        stopped = {"error": f"stopped after {len(measured)} of {windows} windows: "
+                            + (f"interrupted by {signal}" if signal else exc.message),
+                   "error_type": "Interrupted" if signal else type(exc).__name__, "stopped_by": signal}
 
     timer = (info.timer if info else "") or (board.timer.kind if board is not None else "")
     ipt = board.timer.instructions_per_tick if board is not None else None
@@ -185,7 +206,8 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
     result = BenchResult(board=(board.name if board is not None else (info.board if info else "")) or name,
                          model=model_id or (info.model if info else ""), windows=measured,
                          latency_us=Stats.of([w.latency_us for w in measured]),
-                         work=work, work_unit=unit if work else None, timer=timer, notes=notes)
+                         work=work, work_unit=unit if work else None, timer=timer, notes=notes,
+                         requested_windows=windows, **stopped)
     result.macs = macs if macs is not None else (info.macs if info and info.macs else None)
     sizes = dict(sizes or {})
     if info is not None and info.arena_bytes:

@@ -15,7 +15,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from tinyvid.build.bridge import parse_refusal
 from tinyvid.errors import BoardBusy, ProtocolError, TransportClosed, TransportTimeout
 from tinyvid.harness import protocol as p
 from tinyvid.harness.transport import Transport
@@ -24,6 +23,15 @@ DB_CHUNK_BYTES = 31  # what the official runners send per `db` command
 MAX_GARBAGE_LINES = 64  # lines outside the protocol in one reply before giving up
 MAX_REPLY_LINES = 20_000  # db print of a large input buffer is a few thousand lines
 IDEMPOTENT = frozenset({"name", "profile", "tv-info", "results", "tv-output", "tv-perf", "timestamp"})
+
+
+def _refusal(line: bytes) -> tuple[str, str] | None:
+    """(holder, since) when ``line`` is a board bridge refusing this second client."""
+    if not line.startswith(b"tinyvid-bridge:"):
+        return None
+    from tinyvid.build.bridge import parse_refusal  # only then: importing tinyvid.build is slow
+
+    return parse_refusal(line)
 
 
 class BoardReset(ProtocolError):
@@ -192,7 +200,7 @@ class DutClient:
                 f"{exc.message} while waiting for the reply to '{command}'; last exchange: {self.last_lines()}",
                 hint="the board reset, was unplugged or its process ended",
             ) from None
-        refused = parse_refusal(line)
+        refused = _refusal(line)
         if refused is not None:
             raise BoardBusy(self.description, *refused)
         record = p.parse_line(line)
@@ -456,7 +464,7 @@ def wait_ready(transport: Transport, timeout: float = 5.0) -> None:
                 f"(it printed: {' | '.join(seen) or 'nothing'})",
                 hint="check that the firmware starts; on a real board press reset",
             ) from None
-        refused = parse_refusal(line)
+        refused = _refusal(line)
         if refused is not None:
             raise BoardBusy(transport.description, *refused)
         seen.append(line.decode("ascii", "replace"))

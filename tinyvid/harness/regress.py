@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION, SuiteError, TinyvidError
-from tinyvid.harness.suite import ABSOLUTE, LOWER_IS_BETTER, Case, Suite
+from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION, SuiteError, TinyvidError, UnmeasuredBudget
+from tinyvid.harness.suite import ABSOLUTE, LOWER_IS_BETTER, METRICS, Case, Suite
+from tinyvid.processes import interrupt_name
 
 Runner = Callable[[Case], dict]
 BASELINE_VERSION = 1
@@ -79,10 +80,17 @@ class SuiteOutcome:
     suite: Suite
     cases: list[CaseOutcome]
     baseline_written: Path | None = None
+    #: The signal that stopped the run (SIGINT, SIGTERM, SIGHUP), and the cases it left unrun.
+    stopped_by: str | None = None
+    not_run: list[Case] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped_by is None
 
     @property
     def exit_code(self) -> int:
-        if any(c.status == "error" for c in self.cases):
+        if not self.complete or any(c.status == "error" for c in self.cases):
             return EXIT_ERROR
         if any(c.status == "regressed" for c in self.cases):
             return EXIT_REGRESSION
@@ -93,6 +101,11 @@ class SuiteOutcome:
             "suite": self.suite.name, "file": str(self.suite.path), "exit_code": self.exit_code,
             "baseline": str(self.suite.baseline) if self.suite.baseline else None,
             "baseline_written": str(self.baseline_written) if self.baseline_written else None,
+            "complete": self.complete,
+            "error": None if self.complete else {
+                "type": "Interrupted", "message": f"interrupted by {self.stopped_by}",
+                "hint": f"{len(self.not_run)} case(s) were not run; run the suite again"},
+            "not_run": [c.id for c in self.not_run],
             "cases": [
                 {"id": c.case.id, "model": str(c.case.model), "board": c.case.board, "data": c.case.data,
                  "status": c.status, "seconds": round(c.seconds, 3), "error": c.error, "metrics": c.metrics,
@@ -104,11 +117,18 @@ class SuiteOutcome:
         }
 
 
-def check_budget(metrics: dict[str, float], budget: dict[str, float]) -> list[Finding]:
+def check_budget(metrics: dict[str, float], budget: dict[str, float], *, where: str = "the run",
+                 hint: str | None = None) -> list[Finding]:
+    """Check each budget against the measured ``metrics``. A budget on a metric
+    that was not measured can neither pass nor fail: :class:`UnmeasuredBudget`
+    (``where`` names what did not report it, ``hint`` what to do)."""
+    missing = tuple(metric for metric in budget if metric not in metrics)
+    if missing:
+        reported = tuple(metric for metric in metrics if metric in METRICS)
+        raise UnmeasuredBudget(missing, reported, where,
+                               hint or "budget one of the metrics it reports instead")
     findings = []
     for metric, limit in budget.items():
-        if metric not in metrics:
-            continue
         value = metrics[metric]
         ok = value <= limit if metric in LOWER_IS_BETTER else value >= limit
         findings.append(Finding(metric, value, limit, "budget", limit, ok))
@@ -178,7 +198,8 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
             return run_case(case, suite.work_dir)
     baseline = load_baseline(suite.baseline)
     outcomes = []
-    for case in suite.cases:
+    stopped_by = None
+    for number, case in enumerate(suite.cases):
         if progress:
             progress(f"{case.id}: {case.model.name} on {case.board} with {case.data}")
         outcome = CaseOutcome(case)
@@ -187,18 +208,30 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
             metrics = runner(case)
             outcome.notes = list(metrics.pop("notes", []) or [])
             outcome.metrics = {k: float(v) for k, v in metrics.items() if v is not None}
+            outcome.findings = check_budget(
+                outcome.metrics, case.budget, where=f"case {case.id} on {case.board}",
+                hint=f"in {suite.path.name}, budget only metrics the case reports ([case.budget] of '{case.name}')")
         except TinyvidError as exc:
             outcome.error = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        except KeyboardInterrupt as exc:  # stop here; the cases done so far are reported
+            stopped_by = interrupt_name(exc)
+            outcome.error = f"interrupted by {stopped_by}"
         outcome.seconds = time.monotonic() - start
         if outcome.error is None:
-            outcome.findings = check_budget(outcome.metrics, case.budget)
             if not update_baseline and case.id in baseline:
                 tolerances = {**suite.tolerances, **case.tolerances}
                 outcome.findings += check_baseline(outcome.metrics, baseline[case.id], tolerances)
             elif not update_baseline and suite.baseline is not None:
                 outcome.notes.append("no baseline for this case yet (run with --update-baseline)")
         outcomes.append(outcome)
-    result = SuiteOutcome(suite, outcomes)
+        if stopped_by is not None:
+            break
+    result = SuiteOutcome(suite, outcomes, stopped_by=stopped_by,
+                          not_run=list(suite.cases[number + 1:]) if stopped_by else [])
+    if stopped_by is not None:
+        if update_baseline:
+            outcomes[-1].notes.append("the baseline was not updated: the run is incomplete")
+        return result
     if update_baseline:
         if suite.baseline is None:
             raise SuiteError(f"{suite.path}: baseline: the suite names no baseline file to update",

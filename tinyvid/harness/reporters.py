@@ -68,6 +68,8 @@ def bench_text(result: BenchResult) -> str:
     text = "bench\n" + _table(rows)
     for note in result.notes:
         text += f"\nnote: {note}"
+    if not result.complete:
+        text += f"\nincomplete: {result.error} (the figures above are of the windows measured)"
     return text
 
 
@@ -119,8 +121,13 @@ def suite_text(outcome: SuiteOutcome) -> str:
             lines.append(f"      REGRESSION {finding.describe()}")
         for note in case.notes:
             lines.append(f"      note: {note}")
+    for case in outcome.not_run:
+        lines.append(f"  NOT RUN   {case.id}")
     counts = {s: sum(c.status == s for c in outcome.cases) for s in ("passed", "regressed", "error")}
-    lines.append(f"{counts['passed']} passed, {counts['regressed']} regressed, {counts['error']} error(s)")
+    lines.append(f"{counts['passed']} passed, {counts['regressed']} regressed, {counts['error']} error(s)"
+                 + (f", {len(outcome.not_run)} not run" if outcome.not_run else ""))
+    if not outcome.complete:
+        lines.append(f"INCOMPLETE: interrupted by {outcome.stopped_by}; the cases above are reported")
     if outcome.baseline_written:
         lines.append(f"baseline written to {outcome.baseline_written}")
     return "\n".join(lines)
@@ -135,9 +142,10 @@ def suite_junit(outcome: SuiteOutcome) -> str:
     """A JUnit XML document: one testcase per case, a failure per regressed case."""
     cases = outcome.cases
     suite = ET.Element("testsuite", {
-        "name": outcome.suite.name, "tests": str(len(cases)),
+        "name": outcome.suite.name, "tests": str(len(cases) + len(outcome.not_run)),
         "failures": str(sum(c.status == "regressed" for c in cases)),
         "errors": str(sum(c.status == "error" for c in cases)),
+        "skipped": str(len(outcome.not_run)),
         "time": f"{sum(c.seconds for c in cases):.3f}",
     })
     for case in cases:
@@ -153,6 +161,10 @@ def suite_junit(outcome: SuiteOutcome) -> str:
                           ).text = details
         out = "\n".join(f"{k} = {v:.6g}" for k, v in sorted(case.metrics.items()))
         ET.SubElement(element, "system-out").text = out
+    for case in outcome.not_run:
+        element = ET.SubElement(suite, "testcase", {
+            "classname": f"tinyvid.regress.{outcome.suite.name}", "name": case.id, "time": "0.000"})
+        ET.SubElement(element, "skipped", {"message": f"not run: the suite was interrupted by {outcome.stopped_by}"})
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

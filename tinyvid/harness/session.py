@@ -11,11 +11,13 @@ host board launched, measured and shut down.
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyvid.errors import ProjectError, TransportError
+from tinyvid.errors import Interrupted
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.transport import Transport
 
@@ -231,6 +233,15 @@ def validate_session(session: BoardSession, *, data: str = "synthetic", samples:
                     output_quant=output_quant, requested=len(inputs), progress=progress)
 
 
+def _raise_if_stopped(what: str, result) -> None:
+    """A suite case is whole or an error: a bench or validation that stopped early
+    raises (a signal as :class:`~tinyvid.errors.Interrupted`, so the suite stops)."""
+    if result.stopped_by:
+        raise Interrupted(signal.Signals[result.stopped_by])
+    if result.error:
+        raise TransportError(f"{what} stopped: {result.error}")
+
+
 def measure_project(project: Path, *, windows: int = 3, iterations: int | None = None, warmup: int = 1,
                     data: str = "synthetic", samples: int = 10) -> dict:
     """Bench and validate a project on its launched board: the metrics of a suite case."""
@@ -240,12 +251,12 @@ def measure_project(project: Path, *, windows: int = 3, iterations: int | None =
         macs = _get(session.manifest, "macs")
         result = bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
                        board=session.board, sizes=session.sizes, macs=int(macs) if macs else None)
+        _raise_if_stopped("bench", result)
         metrics: dict = dict(result.metrics())
         notes = list(result.notes)
         if samples:
             checked = validate_session(session, data=data, samples=samples)
-            if checked.error:
-                raise TransportError(f"validation stopped: {checked.error}")
+            _raise_if_stopped("validation", checked)
             metrics.update(checked.metrics())
         metrics["notes"] = notes
         return metrics

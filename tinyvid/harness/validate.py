@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinyvid.errors import TinyvidError
+from tinyvid.processes import interrupt_name
 from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
 from tinyvid.harness.inputs import InputFormat, Sample, quantize, to_model_tensor
 
@@ -61,6 +62,8 @@ class ValidationResult:
     samples: list[SampleResult] = field(default_factory=list)
     class_names: tuple[str, ...] = ()
     error: str | None = None
+    error_type: str | None = None  # the class of the error that stopped the run
+    stopped_by: str | None = None  # the signal (SIGINT, SIGTERM, SIGHUP), if one stopped it
     resets: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -210,6 +213,12 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
             expected = reference(sample.data) if reference is not None else None
         except TinyvidError as exc:  # the board, the link, the data or the host reference
             result.error = f"stopped at input {sample.name} ({result.count} of {result.requested} done): {exc.message}"
+            result.error_type = type(exc).__name__
+            break
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: keep the results so far
+            result.stopped_by, result.error_type = interrupt_name(exc), "Interrupted"
+            result.error = (f"stopped at input {sample.name} ({result.count} of {result.requested} done): "
+                            f"interrupted by {result.stopped_by}")
             break
         if info is None and raw is not None and expected is not None and len(raw) != len(expected):
             # A plain board prints what its model id asks for (ad01: one error value).

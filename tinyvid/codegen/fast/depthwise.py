@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyvid.codegen.fast.requant import fast_requant
+from tinyvid.codegen.fast.requant import clamp_c, fast_requant
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
 from tinyvid.errors import ModelError, UnsupportedModelError
@@ -263,9 +263,7 @@ def _requant(L: Layer, acc: str, fast: bool, p: str) -> str:
         v = f"{p}_requant_fast({acc}, rm, rk, rsh)"
     else:
         v = f"{p}_mul_by_quantized_mul({acc}, rm, rsh) + ({L.out_zp})"
-    if (L.act_min, L.act_max) == (-128, 127):
-        return f"(int8_t){p}_ssat8({v})"
-    return f"(int8_t){p}_clamp({v}, {L.act_min}, {L.act_max})"
+    return clamp_c(v, L.act_min, L.act_max, p)
 
 
 def _channel(L: Layer, pw: int, nwt: int, fast: bool, p: str) -> list[str]:

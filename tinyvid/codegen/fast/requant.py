@@ -78,3 +78,14 @@ def reference_requant(acc: np.ndarray, mult: int, shift: int, out_zero_point: in
         threshold = (mask >> 1) + (1 if h < 0 else 0)
         out.append((h >> right) + (1 if (h & mask) > threshold else 0) + out_zero_point)
     return np.array(out, np.int64)
+
+
+def clamp_c(value: str, act_min: int, act_max: int, prefix: str) -> str:
+    """C of ``(int8_t)clamp(value, act_min, act_max)`` for an int32 ``value``: SSAT #8, then only the
+    bounds the activation narrows (GCC does not turn a two-sided clamp into SSAT by itself)."""
+    v = f"{prefix}_ssat8({value})"
+    if act_min > -128:
+        v = f"{prefix}_max_i32({v}, {act_min})"
+    if act_max < 127:
+        v = f"{prefix}_min_i32({v}, {act_max})"
+    return f"(int8_t){v}"

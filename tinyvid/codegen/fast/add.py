@@ -1,0 +1,83 @@
+"""ADD for the ``dsp`` target (int8, both inputs of the output's shape): two exact tables.
+
+TFLM's int8 ADD computes, per element,
+
+    s = F1(x1) + F2(x2),   Fk(x) = MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset_k) << 20, m_k, shift_k)
+
+and then requantizes ``s`` with the output multiplier. Each ``Fk`` depends on nothing
+but the int8 value ``x`` (offset, left shift, multiplier and shift are constants of the
+layer), so a table of its 256 int32 values, computed at generation time with TFLM's
+arithmetic, is exact; the sum is the same int32 TFLM adds, and the output goes
+through the same requantization (``tv_requant_fast`` when the output multiplier fits
+it, TFLM's general form otherwise). Per element: two byte loads, two table loads,
+one add, one requantization and a store, instead of three requantizations.
+Broadcasting keeps the portable kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinyvid.codegen.cformat import int_literal
+from tinyvid.codegen.fast.requant import clamp_c, fast_requant, reference_requant
+from tinyvid.codegen.ops.add import LEFT_SHIFT, add_sub_params
+from tinyvid.codegen.ops.base import KernelCall, LoweringContext
+
+TARGETS = ("dsp",)
+OPCODES = ("ADD",)
+
+
+def input_table(offset: int, mult: int, shift: int) -> np.ndarray:
+    """F(x) for x = -128..127: TFLM's rescaled ADD operand, exactly."""
+    x = np.arange(-128, 128, dtype=np.int64)
+    v = (x + offset) << LEFT_SHIFT
+    v = (v + (1 << 31)) % (1 << 32) - (1 << 31)  # TFLM shifts in int32
+    return reference_requant(v, mult, shift, 0).astype(np.int32)
+
+
+def requant_expr(acc: str, mult: int, shift: int, zp: int, act: tuple[int, int], p: str) -> str:
+    """C for ``clamp(MultiplyByQuantizedMultiplier(acc, mult, shift) + zp)`` with literal constants."""
+    fast = fast_requant(np.array([mult]), np.array([shift]), zp)
+    if fast is not None:
+        v = f"{p}_requant_fast({acc}, {int(fast.m[0])}, (int64_t){int(fast.k[0])}LL, {int(fast.sh[0])})"
+    else:
+        v = f"{p}_mul_by_quantized_mul({acc}, {int_literal(mult)}, {shift}) + {int_literal(zp)}"
+    return clamp_c(v, act[0], act[1], p)
+
+
+def specialise(ctx: LoweringContext, call):
+    params, a, b, y = add_sub_params(ctx, float_math=False)
+    p = dict(params)
+    bc = p["bc"]
+    if any(s == 0 and d != 1 for s, d in zip(bc["strides1"] + bc["strides2"], bc["dims"] + bc["dims"])):
+        return None  # broadcasting
+    if tuple(ctx.input(0).shape) != tuple(ctx.input(1).shape):
+        return None
+    t1 = ctx.op_const("add1", input_table(p["in1_offset"], p["in1_mult"], p["in1_shift"]))
+    t2 = ctx.op_const("add2", input_table(p["in2_offset"], p["in2_mult"], p["in2_shift"]))
+    pre = ctx.prefix
+    fn = f"{pre}_op{ctx.op.index}_add"
+    rq = requant_expr("s", p["out_mult"], p["out_shift"], p["out_offset"], (p["act_min"], p["act_max"]), pre)
+    code = "\n".join([
+        f"/* ADD of {bc['size']} int8 elements by two 256-entry tables of TFLM's rescaled operands */",
+        f"static void {fn}(const int8_t *a, const int8_t *b, int8_t *out)",
+        "{",
+        f"    const int32_t *t1 = {t1} + 128;",
+        f"    const int32_t *t2 = {t2} + 128;",
+        "    int32_t i, s;",
+        *_loop(bc["size"], [f"s = {pre}_add_wrap(t1[*a++], t2[*b++]);", f"*out++ = {rq};"]),
+        "}",
+        "",
+    ])
+    return KernelCall(("arm",), f"{fn}({a}, {b}, @T{y}@);", code=code, variant="dsp-add-tables")
+
+
+def _loop(n: int, body: list[str], unroll: int = 4) -> list[str]:
+    """``body`` n times: unrolled by ``unroll`` in a loop, the remainder after it."""
+    out = []
+    if n // unroll:
+        out += [f"    for (i = 0; i < {n // unroll}; ++i) {{"] + ["        " + s for _ in range(unroll) for s in body] + ["    }"]
+    out += ["    " + s for _ in range(n % unroll) for s in body]
+    if not n // unroll:
+        out.append("    (void)i;")
+    return out
