@@ -96,7 +96,17 @@ static float db_float(size_t i)
 static void load_input(void)
 {
     int8_t *in = TV_MODEL_INPUT();
-    for (size_t i = 0; i < (size_t)TV_INPUT_ELEMENTS; ++i) {
+    size_t i = 0;
+#if TV_CONVERSION == TV_CONVERSION_UINT8
+    /* u8 - 128 is the byte with its top bit flipped: four bytes per step. */
+    for (; i + 4u <= (size_t)TV_INPUT_ELEMENTS; i += 4u) {
+        uint32_t w;
+        __builtin_memcpy(&w, &db[i], 4);
+        w ^= 0x80808080u;
+        __builtin_memcpy(&in[i], &w, 4);
+    }
+#endif
+    for (; i < (size_t)TV_INPUT_ELEMENTS; ++i) {
 #if TV_CONVERSION == TV_CONVERSION_UINT8
         in[i] = (int8_t)((int)db[i] - 128);
 #elif TV_CONVERSION == TV_CONVERSION_FLOAT32
@@ -320,6 +330,7 @@ static void cmd_tv_info(void)
     out_str("m-tv-version-[");
     out_u64(TV_PROTOCOL_VERSION);
     out_str("]\r\nm-tv-model-[" TV_MODEL_ID "]\r\n");
+    out_str("m-tv-model-hash-[" TV_MODEL_HASH "]\r\n");
     out_str("m-tv-board-[" TV_BOARD_NAME "]\r\n");
     out_str("m-tv-conversion-[" TV_CONVERSION_NAME "]\r\n");
     out_str("m-tv-input-bytes-[");
