@@ -94,3 +94,82 @@ def test_real_vww_layer_shapes_are_covered():
 def test_layers_too_large_for_the_plane_keep_the_portable_kernel():
     model = dw_model(2, h=140, w=140, cin=1, kh=3, kw=3)
     assert variant(model) == "c"
+
+
+def chain_model(seed: int) -> bytes:
+    """Every dsp kernel of this area in one model: dw 3x3 s1 (RELU) -> dw 3x3 s2 x2 -> dw 5x3 dilated
+    -> ADD -> AVERAGE_POOL_2D -> MEAN, with odd sizes and channel counts that are not multiples of 4."""
+    rng = np.random.default_rng(seed)
+
+    def act(shape, scale):
+        return T(shape, "int8", float(scale), int(rng.integers(-100, 100)))
+
+    tensors = [act((1, 13, 11, 5), 0.05)]
+    ops = []
+
+    def dw(src, out_shape, k, stride, dil, dm, fused):
+        c = out_shape[3]
+        ws = [float(s) for s in rng.uniform(0.005, 0.03, c)]
+        tensors.append(T((1, k[0], k[1], c), "int8", ws, [0] * c, 3, rng.integers(-127, 128, (1, k[0], k[1], c)).astype(np.int8)))
+        tensors.append(T((c,), "int32", [float(np.float32(tensors[src].scale) * s) for s in ws], [0] * c, 0,
+                         rng.integers(-3000, 3000, c).astype(np.int32)))
+        tensors.append(act(out_shape, 0.08))
+        n = len(tensors)
+        ops.append(Op("DEPTHWISE_CONV_2D", [src, n - 3, n - 2], [n - 1], "DepthwiseConv2DOptions",
+                      dict(Padding=0, StrideW=stride, StrideH=stride, FusedActivationFunction=fused,
+                           DilationWFactor=dil, DilationHFactor=dil, DepthMultiplier=dm)))
+        return n - 1
+
+    t = dw(0, (1, 13, 11, 5), (3, 3), 1, 1, 1, 1)
+    t = dw(t, (1, 7, 6, 10), (3, 3), 2, 1, 2, 0)
+    t = dw(t, (1, 7, 6, 10), (5, 3), 1, 2, 1, 0)
+    tensors.append(act((1, 7, 6, 10), 0.1))
+    ops.append(Op("ADD", [t, t], [len(tensors) - 1], "AddOptions", dict(FusedActivationFunction=1)))
+    t = len(tensors) - 1
+    tensors.append(T((1, 3, 3, 10), "int8", tensors[t].scale, tensors[t].zero_point))
+    ops.append(Op("AVERAGE_POOL_2D", [t], [len(tensors) - 1], "Pool2DOptions",
+                  dict(Padding=1, StrideW=2, StrideH=2, FilterWidth=2, FilterHeight=3, FusedActivationFunction=0)))
+    t = len(tensors) - 1
+    tensors.append(T((2,), "int32", data=np.array([1, 2], np.int32)))
+    tensors.append(act((1, 10), 0.02))
+    ops.append(Op("MEAN", [t, len(tensors) - 2], [len(tensors) - 1], "ReducerOptions", dict(KeepDims=False)))
+    return build(tensors, ops, [0], [len(tensors) - 1])
+
+
+def test_chain_of_dsp_kernels_is_bit_exact_on_the_host():
+    model = chain_model(3)
+    calls = lower_graph(load_graph(model), "tvv", "dsp").calls
+    assert [c.variant for c in calls] == ["dsp-dw3", "dsp-dw3", "dsp-dw", "dsp-add-tables", "dsp-avgpool", "dsp-mean"]
+    assert_bit_exact_dsp(model, samples=6)
+
+
+@pytest.mark.emulated
+def test_dsp_kernels_on_the_cortex_m4_board_match_tflite_micro(tmp_path):
+    """The Arm instructions and inline assembly (not the host's C emulation) on qemu-mps2-an386."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "firmware"))
+    from dut_client import DutClient
+    from helpers import have_arm_toolchain, have_qemu
+
+    from tinyvid.build import build_project, launch_board
+    from tinyvid.model.reference import tflm_invoke
+    from tinyvid.project import generate_project
+
+    if not (have_qemu() and have_arm_toolchain()):
+        pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc")
+    path = tmp_path / "chain.tflite"
+    path.write_bytes(chain_model(3))
+    project = generate_project(path, "qemu-mps2-an386", tmp_path / "p", model_id="ic01", conversion="int8")
+    assert build_project(project.path).warnings == ()
+    rng = np.random.default_rng(11)
+    inputs = [np.full(13 * 11 * 5, -128, np.int8), np.full(13 * 11 * 5, 127, np.int8)]
+    inputs += [rng.integers(-128, 128, 13 * 11 * 5).astype(np.int8) for _ in range(3)]
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        for x in inputs:
+            expected = tflm_invoke(path, [x.reshape(1, 13, 11, 5)])[0].reshape(-1).astype(np.int8)
+            assert dut.tv_load(x.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
+            reply = dut.command("tv-infer", timeout=60)
+            assert reply[1] == f"m-tv-output-[{expected.astype(np.uint8).tobytes().hex()}]"
