@@ -125,7 +125,9 @@ def build_command(project_dir: Path, as_json: bool) -> None:
 @json_flag("the board, its serial port URL and process id", " (one line, once it listens; messages go to stderr)")
 def run_command(project_dir: Path, port: int, as_json: bool) -> None:
     """Start an emulated board (QEMU) or the host board and serve its UART on a local
-    socket until Ctrl-C. Open the printed URL like a serial port."""
+    socket until Ctrl-C (or SIGTERM, SIGHUP). Open the printed URL like a serial port:
+    one client at a time (a second one is refused with a line naming the first);
+    clients may disconnect and reconnect, the board keeps its state."""
     from tinyvid.build import launch_board
     from tinyvid.processes import STOP_SIGNALS
 
