@@ -8,6 +8,9 @@
 #define TV_DUT_NAME {{ dut_name | c_string }}
 #define TV_PROFILE {{ profile | c_string }}
 #define TV_MODEL_ID {{ model_id | c_string }}
+/* The first 16 hex digits of the sha256 of the model (of its .tflite): tv-info
+ * reports it, so the host can check it validates the model the board runs. */
+#define TV_MODEL_HASH {{ model_hash | c_string }}
 #define TV_BOARD_NAME {{ board.name | c_string }}
 
 /* Input conversion from the file format the host sends. */

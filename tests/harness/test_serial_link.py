@@ -7,7 +7,9 @@ import pytest
 from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.fake import FakeDut, FakeDutServer
-from tinyvid.harness.serial_link import SerialTransport, find_board_port
+from tinyvid.boards import load_board
+from tinyvid.build.ports import find_board_port
+from tinyvid.harness.serial_link import SerialTransport
 
 
 def test_loop_url_echoes_lines():
@@ -70,9 +72,12 @@ def test_a_refused_socket_hints_at_the_emulated_board():
     assert "emulated board" in err.value.hint
 
 
-def test_no_board_with_the_usb_id_is_a_clear_error():
-    with pytest.raises(TransportError, match="no serial port with USB id 0483:374b") as err:
-        find_board_port(0x0483, 0x374B, board_name="nucleo-f446re")
+def test_no_board_with_the_usb_id_is_a_clear_error(monkeypatch):
+    from serial.tools import list_ports
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [_Port("/dev/ttyS0", None, None)])
+    with pytest.raises(TransportError, match=r"no serial port with a USB id of nucleo-f446re \(0483:374b, ") as err:
+        find_board_port(load_board("nucleo-f446re"))
     assert "cable" in err.value.hint
 
 
@@ -86,8 +91,7 @@ def test_a_board_port_is_found_by_its_usb_id(monkeypatch):
 
     monkeypatch.setattr(list_ports, "comports", lambda: [_Port("/dev/ttyS0", None, None),
                                                          _Port("/dev/ttyACM3", 0x0483, 0x374B)])
-    assert find_board_port(0x0483, 0x374B) == "/dev/ttyACM3"
-    from tinyvid.boards import load_board
+    assert find_board_port(load_board("nucleo-f446re")) == "/dev/ttyACM3"
     from tinyvid.harness.session import open_transport
 
     transport = open_transport("auto", board=load_board("nucleo-f446re"))
@@ -99,8 +103,8 @@ def test_two_boards_with_the_same_usb_id_ask_for_a_port(monkeypatch):
 
     monkeypatch.setattr(list_ports, "comports", lambda: [_Port("/dev/ttyACM0", 0x0483, 0x374B),
                                                          _Port("/dev/ttyACM1", 0x0483, 0x374B)])
-    with pytest.raises(TransportError, match="2 ports have USB id 0483:374b") as err:
-        find_board_port(0x0483, 0x374B)
+    with pytest.raises(TransportError, match="2 attached ports have a USB id of nucleo-f446re") as err:
+        find_board_port(load_board("nucleo-f446re"))
     assert "--port" in err.value.hint
 
 

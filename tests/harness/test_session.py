@@ -67,7 +67,7 @@ def test_the_bench_command_prints_json(resnet8_project):
 def test_a_board_killed_mid_run_ends_the_run_with_partial_results_and_no_hang(resnet8_project):
     with open_board(project=resnet8_project, line_timeout=5.0, infer_timeout=10.0) as session:
         fmt, output_quant = input_format(session, session.model)
-        inputs, names = load_samples("synthetic", fmt, count=6)
+        inputs = load_samples("synthetic", fmt, count=6).samples
         reference = tflm_reference(session.model, fmt)
 
         def feed():

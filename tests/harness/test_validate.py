@@ -6,7 +6,7 @@ import numpy as np
 
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.fake import FakeDut, FakeTransport, toy_model
-from tinyvid.harness.inputs import Sample
+from tinyvid.harness.inputs import InputFormat, Sample
 from tinyvid.harness.reporters import to_json, validate_text
 from tinyvid.harness.validate import validate
 
@@ -131,3 +131,126 @@ def test_a_plain_board_printing_fewer_values_than_outputs_is_not_compared():
                       output_quant=(dut.output_scale, dut.output_zero_point))
     assert result.compared == 0 and result.error is None
     assert "outputs not compared" in result.notes[0]
+
+
+# --- validate is a gate: it checks the board runs the model, compares, and fails on a difference ---
+
+import hashlib  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from tinyvid.cli import main  # noqa: E402
+from tinyvid.errors import ModelMismatchError, UsageError  # noqa: E402
+from tinyvid.harness.fake import FakeDutServer  # noqa: E402
+from tinyvid.harness.validate import ExpectedModel, check_firmware, host_reference  # noqa: E402
+
+
+def _resnet8_board(model_path, *, model=None, model_hash=None, **options):
+    """A fake board running the real resnet8 (tflite-micro) unless told otherwise."""
+    from tinyvid.model.reference import tflm_invoke
+
+    sha = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    return FakeDut(model=model or (lambda x: tflm_invoke(model_path, [x])[0]), input_shape=(1, 32, 32, 3),
+                   output_bytes=10, model_id="ic01", conversion="uint8", input_zero_point=-128,
+                   output_scale=1 / 256, output_zero_point=-128,
+                   model_hash=sha[:16] if model_hash is None else model_hash, **options)
+
+
+def _raw_inputs(tmp_path, n=4, size=32 * 32 * 3):
+    rng = np.random.default_rng(5)
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"in{i}.bin").write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+    return folder
+
+
+def _validate(*args):
+    return CliRunner().invoke(main, ["validate", *map(str, args)])
+
+
+def test_a_board_computing_something_else_exits_1_and_says_so_last(tmp_path, resnet8_model):
+    def off_by_one(x):
+        from tinyvid.model.reference import tflm_invoke
+
+        out = np.asarray(tflm_invoke(resnet8_model, [x])[0], np.int16).reshape(-1)
+        out[3] = out[3] + (1 if out[3] < 127 else -1)
+        return out.astype(np.int8)
+
+    with FakeDutServer(_resnet8_board(resnet8_model, model=off_by_one)) as server:
+        out = _validate("--port", server.url, "--model", resnet8_model, "--data", _raw_inputs(tmp_path), "--per-input")
+    assert out.exit_code == 1, out.output
+    last = out.output.strip().splitlines()[-1]
+    assert last.startswith("MISMATCH") and "4 of 4 outputs differ from tflite-micro (max 1 LSB)" in last
+    assert "in0.bin  (differs)" in out.output
+
+
+def test_a_bit_exact_board_exits_0_and_says_so_last(tmp_path, resnet8_model):
+    with FakeDutServer(_resnet8_board(resnet8_model)) as server:
+        out = _validate("--port", server.url, "--model", resnet8_model, "--data", _raw_inputs(tmp_path, n=2))
+    assert out.exit_code == 0, out.output
+    assert out.output.strip().splitlines()[-1] == "ok         all 2 outputs bit-exact with tflite-micro"
+
+
+def test_a_board_running_another_model_is_refused_naming_both_hashes(tmp_path, resnet8_model):
+    with FakeDutServer(_resnet8_board(resnet8_model, model_hash="0123456789abcdef")) as server:
+        out = _validate("--port", server.url, "--model", resnet8_model, "--data", _raw_inputs(tmp_path, n=2))
+    sha = hashlib.sha256(resnet8_model.read_bytes()).hexdigest()[:16]
+    assert out.exit_code == 2, out.output
+    assert "error: the board's firmware was not built from" in out.output
+    assert "model hash 0123456789abcdef on the board" in out.output and sha in out.output
+    assert "hint:" in out.output
+
+
+def test_nothing_to_compare_is_an_error_unless_asked_for(tmp_path):
+    inputs = _raw_inputs(tmp_path, n=2, size=16)
+    with FakeDutServer(FakeDut()) as server:
+        out = _validate("--port", server.url, "--data", inputs)
+        assert out.exit_code == 2 and "nothing to compare" in out.output and "--no-reference" in out.output
+        out = _validate("--port", server.url, "--data", inputs, "--no-reference")
+        assert out.exit_code == 0, out.output
+
+
+def test_the_model_and_no_reference_together_are_refused(resnet8_model):
+    fmt = InputFormat((1, 32, 32, 3))
+    with pytest.raises(UsageError, match="contradict"):
+        host_reference(None, resnet8_model, fmt, required=False)
+
+
+def test_sizes_macs_and_arena_of_the_firmware_are_checked_too():
+    info = client_for(FakeDut(arena_bytes=4096, macs=10_000)).tv_info()
+    expected = ExpectedModel("the model of p", None, input_bytes=16, input_shape=(1, 4, 4, 1), output_bytes=4,
+                             arena_bytes=8192, macs=10_000)
+    with pytest.raises(ModelMismatchError) as err:
+        check_firmware(info, expected)
+    assert err.value.differences == ("arena bytes 4096 on the board, 8192 in the model of p",)
+    assert err.value.board_hash == "" and err.value.model_hash == ""
+    same = ExpectedModel("the model of p", "ab" * 32, input_bytes=16, input_shape=(1, 4, 4, 1), output_bytes=4,
+                         arena_bytes=4096, macs=10_000)
+    assert "only its sizes were checked" in check_firmware(info, same)[0]  # the fake reports no hash
+
+
+@pytest.mark.emulated
+def test_real_firmware_reports_its_models_hash_and_validate_refuses_another_model(tmp_path, resnet8_model,
+                                                                                   vww_model):
+    import shutil
+
+    from tinyvid.build import build_project
+    from tinyvid.harness.session import open_board
+    from tinyvid.project import generate_project
+
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("qemu-system-arm or arm-none-eabi-gcc not installed")
+    project = generate_project(resnet8_model, "qemu-mps2-an386", tmp_path / "p").path
+    build_project(project)
+    sha = hashlib.sha256(resnet8_model.read_bytes()).hexdigest()
+    with open_board(project=project) as session:
+        assert session.client.tv_info().model_hash == sha[:16]
+    out = _validate("--project", project, "--samples", 3)
+    assert out.exit_code == 0, out.output
+    assert "ok         all 3 outputs bit-exact with tflite-micro" in out.output.strip().splitlines()[-1]
+    out = _validate("--project", project, "--samples", 3, "--model", vww_model)
+    assert out.exit_code == 2, out.output
+    vww_sha = hashlib.sha256(vww_model.read_bytes()).hexdigest()[:16]
+    assert f"model hash {sha[:16]} on the board, {vww_sha} in {vww_model}" in out.output

@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import ECHO_MODEL, TINY_MODEL
 
-from tinyvid.errors import ProjectError
+from tinyvid.errors import ProjectError, UsageError
 from tinyvid.project import MANIFEST_NAME, generate_project, load_manifest
 from tinyvid.project.templates import environment
 
@@ -85,13 +85,24 @@ def test_refuses_a_folder_that_is_not_a_project(tmp_path):
     [
         ({"conversion": "int4"}, "unknown input conversion 'int4'"),
         ({"model_id": "vww 01"}, "model id 'vww 01' is not valid"),
-        ({"prefix": "2model"}, "prefix '2model' is not a C identifier"),
+        ({"prefix": "2model"}, "'2model' is not a valid C identifier"),
+        ({"prefix": "int"}, "'int' is a reserved word in C"),
+        ({"prefix": "m" * 41}, "at most 40 characters"),
     ],
 )
 def test_rejects_bad_options_with_a_hint(tmp_path, options, message):
-    with pytest.raises(ProjectError) as err:
+    with pytest.raises(UsageError) as err:
         generate_project(TINY_MODEL, "host", tmp_path / "p", **options)
     assert message in err.value.message and err.value.hint
+
+
+def test_the_prefix_follows_the_same_rules_as_emit(tmp_path):
+    from tinyvid.codegen.cnames import validate_prefix
+
+    prefix = "person_detect_" + "x" * 26  # 40 characters: emit takes it, so project does
+    assert validate_prefix(prefix) == prefix
+    with pytest.raises(ProjectError, match=f"holds no generated model {prefix}.h"):
+        generate_project(TINY_MODEL, "host", tmp_path / "p", prefix=prefix)  # the fixture's model is 'model'
 
 
 def test_ad01_needs_an_output_as_large_as_the_input(tmp_path):
@@ -152,3 +163,20 @@ def test_an_unsupported_tflite_file_is_a_model_error(tmp_path):
     with pytest.raises(TinyvidError):
         generate_project(bad, "host", tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+def test_a_tflite_and_the_folder_emit_wrote_from_it_give_the_same_project(tmp_path, resnet8_model):
+    from tinyvid.codegen import emit
+    from tinyvid.project import read_model_header
+
+    from_tflite = generate_project(resnet8_model, "qemu-mps2-an386", tmp_path / "a")
+    emit(resnet8_model, tmp_path / "c", target=from_tflite.manifest["kernels"])
+    from_folder = generate_project(tmp_path / "c", "qemu-mps2-an386", tmp_path / "b")
+    # emit()'s result (the .tflite path) and the header (the folder path) agree...
+    assert from_tflite.model == from_folder.model == read_model_header(tmp_path / "a" / "model" / "model.h")
+    # ...and both name the .tflite's sha256, so the firmware reports the same model hash.
+    import hashlib
+
+    sha = hashlib.sha256(resnet8_model.read_bytes()).hexdigest()
+    assert from_tflite.manifest["model"]["sha256"] == from_folder.manifest["model"]["sha256"] == sha
+    assert f'#define TV_MODEL_HASH "{sha[:16]}"' in (tmp_path / "b" / "tv_config.h").read_text()

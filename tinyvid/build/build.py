@@ -82,13 +82,12 @@ def _raise_build_error(board: Board, log: str) -> None:
         overflows[region] = max(overflows.get(region, 0), int(count))
     if overflows:
         parts = [f"{region} by {count} bytes" for region, count in sorted(overflows.items())]
-        error = DoesNotFitError(
+        raise DoesNotFitError(
             f"the firmware does not fit {board.name} ({board.memory.flash_bytes} bytes flash, "
             f"{board.memory.ram_bytes} bytes RAM): it overflows " + " and ".join(parts),
             "use a board with more memory, or a smaller model (prune, fewer channels, smaller input)",
+            overflows=overflows,
         )
-        error.overflows = overflows  # region name (FLASH, RAM) -> bytes over
-        raise error
     wont_fit = _WONT_FIT.findall(log)
     if wont_fit:
         section, region = wont_fit[0]

@@ -36,5 +36,5 @@ def check_fit(model_path: str | Path, board: str | Path | Board, **project_optio
         try:
             result = build_project(project.path)
         except DoesNotFitError as exc:
-            return FitResult(fits=False, overflow=dict(getattr(exc, "overflows", {}) or {}), message=exc.message, **limits)
+            return FitResult(fits=False, overflow=dict(exc.overflows), message=exc.message, **limits)
     return FitResult(fits=True, flash_used=result.flash_used, ram_used=result.ram_used, **limits)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from tinyvid.cli.options import HiddenArgument, PortURL, json_flag, output_file_option
-from tinyvid.errors import EXIT_ERROR, EXIT_REGRESSION
+from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION
 
 _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
               "exec:PATH (host-board binary) or 'auto' (find --board by its USB id).")
@@ -124,13 +124,15 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 @click.option("--samples", type=click.IntRange(1), default=20, show_default=True, help="Inputs to run.")
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The int8 .tflite for the host reference (default: the project's model).")
-@click.option("--per-input", is_flag=True, help="Also list every input's result.")
+@click.option("--no-reference", is_flag=True,
+              help="No host reference: score accuracy only (without it, nothing to compare with is an error).")
+@click.option("--per-input", is_flag=True, help="Also list every input's result, named by file (and frame).")
 @_session_options
 @_budget_option("--budget bit_exact=1.0")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def validate_command(ctx, port, project, board, data, samples, model, per_input, timeout, line_timeout, record,
-                     budgets, as_json):
+def validate_command(ctx, port, project, board, data, samples, model, no_reference, per_input, timeout,
+                     line_timeout, record, budgets, as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
     from tinyvid.harness.reporters import validate_text
@@ -138,10 +140,22 @@ def validate_command(ctx, port, project, board, data, samples, model, per_input,
 
     _target(port, project)
     result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
-                            model=model, progress=not as_json and sys.stderr.isatty(), record=record,
-                            infer_timeout=timeout, line_timeout=line_timeout)
-    _finish(ctx, "validate", result, validate_text(result, per_sample=per_input),
-            f"{result.count} of {result.requested} results", as_json, budgets)
+                            model=model, reference=not no_reference, progress=not as_json and sys.stderr.isatty(),
+                            record=record, infer_timeout=timeout, line_timeout=line_timeout)
+    code = EXIT_OK
+    try:
+        _finish(ctx, "validate", result, validate_text(result, per_sample=per_input),
+                f"{result.count} of {result.requested} results", as_json, budgets)
+    except click.exceptions.Exit as exit_:
+        code = exit_.exit_code
+    if code != EXIT_ERROR and result.differing:  # the last line: a board computing something else fails
+        click.secho(f"MISMATCH   {result.differing} of {result.compared} outputs differ from tflite-micro "
+                    f"(max {result.max_lsb} LSB)" + ("" if per_input else "; --per-input lists them"),
+                    fg="red", err=True)
+        code = EXIT_REGRESSION
+    elif code == EXIT_OK and result.compared and not as_json:
+        click.echo(f"ok         all {result.compared} outputs bit-exact with tflite-micro", err=True)
+    ctx.exit(code)
 
 
 @click.command("regress")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tinyvid.errors import TinyvidError
+from tinyvid.errors import PrefixError
+
+__all__ = ["C_KEYWORDS", "PrefixError", "validate_prefix"]
 
 C_KEYWORDS = frozenset(
     """auto break case char const continue default do double else enum extern float for goto if inline int long
@@ -15,10 +17,6 @@ C_KEYWORDS = frozenset(
 )
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class PrefixError(TinyvidError):
-    """The requested symbol prefix is not a usable C identifier."""
 
 
 def validate_prefix(prefix: str) -> str:

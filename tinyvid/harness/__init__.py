@@ -14,7 +14,8 @@ from tinyvid.harness.client import BoardInfo, BoardReset, DutClient, InferResult
 from tinyvid.harness.process_link import ProcessTransport
 from tinyvid.harness.recording import RecordingTransport, ReplayTransport
 from tinyvid.harness.regress import SuiteOutcome, run_suite
-from tinyvid.harness.serial_link import SerialTransport, find_board_port, list_serial_ports
+from tinyvid.build.ports import find_board_port, list_serial_ports
+from tinyvid.harness.serial_link import SerialTransport
 from tinyvid.harness.session import bench_board, open_board, open_transport, validate_board
 from tinyvid.harness.suite import Suite, load_suite
 from tinyvid.harness.transport import Transport

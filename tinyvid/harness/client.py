@@ -61,6 +61,7 @@ class BoardInfo:
     macs: int
     timer: str
     timer_hz: float
+    model_hash: str = ""  # first 16 hex digits of the sha256 of the model's .tflite; "" from older firmware
 
     @classmethod
     def from_fields(cls, fields: dict[str, str]) -> "BoardInfo":
@@ -91,6 +92,7 @@ class BoardInfo:
             macs=get("macs", int, 0),
             timer=get("timer", str, ""),
             timer_hz=get("timer-hz", float, 0.0),
+            model_hash=get("model-hash", str, ""),
         )
 
 

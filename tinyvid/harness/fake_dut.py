@@ -41,7 +41,7 @@ class FakeDut:
                  output_scale: float = 1 / 256, output_zero_point: int = -128,
                  extensions: bool = True, us_per_inference: int = 1500, ticks_per_inference: int = 37500,
                  timer: str = "systick", timer_hz: int = 25_000_000, arena_bytes: int = 4096,
-                 macs: int = 10_000, faults: dict[int, str] | None = None):
+                 macs: int = 10_000, model_hash: str = "", faults: dict[int, str] | None = None):
         self.input_shape = tuple(input_shape)
         self.input_elements = int(np.prod(self.input_shape))
         self.output_bytes = output_bytes
@@ -55,6 +55,7 @@ class FakeDut:
         self.ticks_per_inference = ticks_per_inference
         self.timer, self.timer_hz = timer, timer_hz
         self.arena_bytes, self.macs = arena_bytes, macs
+        self.model_hash = model_hash
         self.faults = dict(faults or {})
         self.commands_seen = 0
         self.dead = False
@@ -235,7 +236,8 @@ class FakeDut:
     def _tv(self, cmd: str, args: list[str]) -> list[str]:
         if cmd == "tv-info":
             info = {
-                "version": 1, "model": self.model_id, "board": self.board, "conversion": self.conversion,
+                "version": 1, "model": self.model_id, **({"model-hash": self.model_hash} if self.model_hash else {}),
+                "board": self.board, "conversion": self.conversion,
                 "input-bytes": self.input_bytes, "input-shape": "x".join(map(str, self.input_shape)),
                 "input-scale": f"{self.input_scale:.9g}", "input-zero-point": self.input_zero_point,
                 "output-bytes": self.output_bytes, "output-scale": f"{self.output_scale:.9g}",

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyvid.errors import DataError
-
-CONVERSIONS = ("int8", "uint8", "float32")
+from tinyvid.project.conversions import CONVERSIONS
 
 
 @dataclass(frozen=True)
@@ -101,27 +100,63 @@ def _pick(n_total: int, count: int | None, seed: int) -> np.ndarray:
     return np.sort(order[: n_total if count is None else min(count, n_total)])
 
 
+@dataclass(frozen=True)
+class SampleSet:
+    """Inputs for a board, the class names their labels index, and where they were
+    drawn from (which split of which data), for the report."""
+
+    samples: list[Sample]
+    class_names: tuple[str, ...] = ()
+    origin: str = ""
+
+
 @functools.lru_cache(maxsize=4)
-def _builtin_split(source: str, image: tuple[int, int, int], split: str, seed: int):
-    """A built-in data set's split as uint8 frames (generated once per process)."""
-    from tinyvid.data import load_dataset
+def _split_frames(source: str, image: tuple[int, int, int], split: str, seed: int):
+    """A data set's split as uint8 frames, labels and the name of each frame
+    (generated or decoded once per process)."""
+    from tinyvid.data import BUILTIN_SOURCES, load_dataset
 
     h, w, c = image
     dataset = load_dataset(source, image_size=(h, w), channels=c, seed=seed)
     part = dataset.split(split)
-    return dataset.name, dataset.class_names, part.as_uint8(), part.y.copy()
+    if source in BUILTIN_SOURCES:
+        names = [f"{dataset.name}/{split}/{i}" for i in range(len(part))]
+    else:
+        names = _frame_names(Path(source), part.groups, dataset.details.get("skipped", ()))
+    return dataset.name, dataset.class_names, part.as_uint8(), part.y.copy(), tuple(names)
+
+
+def _frame_names(root: Path, groups: np.ndarray, skipped=()) -> list[str]:
+    """The file each frame of a class folder came from (a group is one file, in
+    the order :func:`tinyvid.data.folders.scan` lists them), with the frame's
+    index for a video clip."""
+    from tinyvid.data.folders import VIDEO_EXTENSIONS, scan
+
+    skipped = {str(path) for path in skipped}
+    files = [path for _, paths in scan(root) for path in paths if str(path) not in skipped]
+    seen: dict[int, int] = {}
+    names = []
+    for group in groups.tolist():
+        path = files[group]
+        k = seen[group] = seen.get(group, -1) + 1
+        name = path.relative_to(root).as_posix()
+        names.append(f"{name} frame {k}" if path.suffix.lower() in VIDEO_EXTENSIONS else name)
+    return names
 
 
 def dataset_samples(source: str, fmt: InputFormat, *, count: int | None = None, split: str = "test",
-                    seed: int = 0) -> tuple[list[Sample], tuple[str, ...]]:
-    """Frames of a ``tinyvid.data`` split (``synthetic``, ``lfw``)."""
-    name, class_names, frames, labels = _builtin_split(source, fmt.image, split, seed)
+                    seed: int = 0) -> SampleSet:
+    """Frames of a ``tinyvid.data`` split: ``synthetic``, ``lfw`` or a folder with
+    one subfolder per class, split as ``tinyvid train`` splits it with ``seed``."""
+    name, class_names, frames, labels, names = _split_frames(str(source), fmt.image, split, seed)
     if len(frames) == 0:
         raise DataError(f"the {split} split of {name} is empty", "use a larger data set")
     idx = _pick(len(frames), count, seed)
     encoded = encode_frames(frames[idx], fmt)
-    samples = [Sample(f"{name}/{split}/{i}", data, int(labels[i])) for i, data in zip(idx, encoded)]
-    return samples, class_names
+    samples = [Sample(names[i], data, int(labels[i])) for i, data in zip(idx, encoded)]
+    origin = (f"{len(samples)} of the {len(frames)} frames of the {split} split of {source} "
+              f"(split by clip as tinyvid train splits it, seed {seed})")
+    return SampleSet(samples, class_names, origin)
 
 
 def _raw_labels(folder: Path) -> dict[str, int]:
@@ -138,11 +173,11 @@ def _raw_labels(folder: Path) -> dict[str, int]:
 
 
 def folder_samples(folder: str | Path, fmt: InputFormat, *, count: int | None = None,
-                   seed: int = 0) -> tuple[list[Sample], tuple[str, ...]]:
+                   seed: int = 0) -> SampleSet:
     """Raw input files (``*.bin``, with an optional ``labels.csv`` of ``file,label``,
-    as ``tinyvid.data.export_raw`` writes them) or an image folder with one
-    subfolder per class."""
-    from tinyvid.data.folders import load_folder
+    as ``tinyvid.data.export_raw`` writes them), or a folder with one subfolder per
+    class: its test split, or every frame when it has too few files to split."""
+    from tinyvid.data.folders import load_folder, scan
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -159,17 +194,22 @@ def folder_samples(folder: str | Path, fmt: InputFormat, *, count: int | None = 
                 raise DataError(f"{raw[i]} holds {len(data)} bytes, the board takes {fmt.bytes}",
                                 f"raw inputs for this model are {fmt.bytes} bytes ({fmt.conversion})")
             samples.append(Sample(raw[i].name, data, labels.get(raw[i].name)))
-        return samples, ()
+        return SampleSet(samples, (), f"{len(samples)} of the {len(raw)} raw input files in {folder}")
+    # A split needs three files per class (one each for train, val and test).
+    if min(len(files) for _, files in scan(folder)) >= 3:
+        return dataset_samples(str(folder), fmt, count=count, seed=seed)
     h, w, c = fmt.image
-    frames, y, _groups, names, _ = load_folder(folder, (h, w), c, None, False)
+    frames, y, groups, names, _ = load_folder(folder, (h, w), c, None, False)
+    frame_names = _frame_names(folder, groups)
     idx = _pick(len(frames), count, seed)
     encoded = encode_frames(frames[idx], fmt)
-    return [Sample(f"{folder.name}/{i}", data, int(y[i])) for i, data in zip(idx, encoded)], tuple(names)
+    samples = [Sample(frame_names[i], data, int(y[i])) for i, data in zip(idx, encoded)]
+    return SampleSet(samples, tuple(names), f"{len(samples)} of all {len(frames)} frames of {folder} (a class "
+                     "has fewer than 3 files, too few for a train/val/test split: none was held out)")
 
 
-def load_samples(data: str, fmt: InputFormat, *, count: int | None = None,
-                 seed: int = 0) -> tuple[list[Sample], tuple[str, ...]]:
-    """``synthetic`` / ``lfw`` (the test split), or a folder (raw files or images)."""
+def load_samples(data: str, fmt: InputFormat, *, count: int | None = None, seed: int = 0) -> SampleSet:
+    """``synthetic`` / ``lfw`` or a class folder (the test split), or raw input files."""
     from tinyvid.data import BUILTIN_SOURCES
 
     if data in BUILTIN_SOURCES:

@@ -92,11 +92,14 @@ def validate_text(result: ValidationResult, *, per_sample: bool = False) -> str:
         rows.append(("board resets", str(result.resets)))
     text = "validate\n" + _table(rows)
     if per_sample and result.samples:
-        text += "\n\n  input                        label  board  host  max LSB"
+        # The input's name (its file, and frame for clips) comes last, whole, so that
+        # a user can open the input the board got wrong.
+        text += "\n\n  label  board  host  max LSB  input"
         for s in result.samples:
-            text += (f"\n  {s.name[:28]:<28} {'-' if s.label is None else s.label:>5}  {s.board_top1:>5}  "
+            text += (f"\n  {'-' if s.label is None else s.label:>5}  {s.board_top1:>5}  "
                      f"{'-' if s.reference_top1 is None else s.reference_top1:>4}  "
-                     f"{'-' if s.max_lsb is None else s.max_lsb:>7}")
+                     f"{'-' if s.max_lsb is None else s.max_lsb:>7}  {s.name}"
+                     + ("  (differs)" if s.exact is False else ""))
     for note in result.notes:
         text += f"\nnote: {note}"
     if result.error:

@@ -5,7 +5,8 @@
 (with TCP_NODELAY, so small commands are not held back ~40 ms each),
 ``SerialTransport("rfc2217://lab-pc:7000")`` a board attached to another machine
 behind ser2net, and ``loop://`` an echo loop for tests.
-:func:`find_board_port` finds a board's tty by the USB VID:PID of its board file.
+A board's tty is found by the USB VID:PID of its board file with
+:func:`tinyvid.build.ports.find_board_port`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import socket
 import time
 
 import serial
-import serial.tools.list_ports
 
+from tinyvid.build.ports import ports_hint as _ports_hint
 from tinyvid.errors import TransportClosed, TransportError, TransportTimeout
 from tinyvid.harness.transport import Clock, Transport
 
@@ -53,20 +54,6 @@ def check_port_url(url: str) -> str:
         if not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError(f"'{url}': the port must be a number from 1 to 65535, not '{port}'")
     return url
-
-
-def list_serial_ports() -> list[str]:
-    """Describe every serial port of this machine, one string each."""
-    ports = []
-    for port in serial.tools.list_ports.comports():
-        usb = f" [{port.vid:04x}:{port.pid:04x}]" if port.vid is not None else ""
-        ports.append(f"{port.device}{usb} {port.description or ''}".rstrip())
-    return ports
-
-
-def _ports_hint() -> str:
-    ports = list_serial_ports()
-    return "ports on this machine: " + (", ".join(ports) if ports else "none found")
 
 
 def _open_error(url: str, exc: Exception) -> TransportError:
@@ -164,22 +151,3 @@ class SerialTransport(Transport):
                                    f"{self.write_timeout:g} s") from exc
         except (serial.SerialException, OSError) as exc:
             raise TransportClosed(f"the link to {self.url} closed: {exc}") from exc
-
-
-def find_board_port(usb_vid: int, usb_pid: int, *, board_name: str = "the board") -> str:
-    """Return the tty of the one attached board with this USB VID:PID."""
-    matches = [p.device for p in serial.tools.list_ports.comports()
-               if p.vid == usb_vid and p.pid == usb_pid]
-    wanted = f"{usb_vid:04x}:{usb_pid:04x}"
-    if not matches:
-        raise TransportError(
-            f"no serial port with USB id {wanted} ({board_name}) is attached",
-            hint="check the cable (a charge-only cable has no data lines) and that the board is powered, "
-            "or give --port; " + _ports_hint(),
-        )
-    if len(matches) > 1:
-        raise TransportError(
-            f"{len(matches)} ports have USB id {wanted} ({board_name}): {', '.join(matches)}",
-            hint="pick one with --port",
-        )
-    return matches[0]

@@ -16,39 +16,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinyvid.errors import ProjectError, TransportError
+from tinyvid.errors import ModelError, ProjectError, TransportError, UsageError
 from tinyvid.errors import Interrupted
 from tinyvid.harness.client import DutClient
 from tinyvid.harness.transport import Transport
 
-#: Input file formats of the standard MLPerf Tiny model ids.
-STANDARD_CONVERSIONS = {"vww01": "uint8", "ic01": "uint8", "kws01": "int8", "ad01": "float32"}
-
 
 def open_transport(port: str, *, board=None, baudrate: int | None = None) -> Transport:
     """The transport for a ``--port`` value (not opened yet)."""
+    from tinyvid.build.ports import find_board_port
     from tinyvid.harness.process_link import ProcessTransport
-    from tinyvid.harness.serial_link import SerialTransport, find_board_port
+    from tinyvid.harness.serial_link import SerialTransport
 
     if port.startswith("exec:"):
         return ProcessTransport([port[len("exec:"):]])
     if port == "auto":
         if board is None or not board.serial.usb_ids:
-            raise TransportError("--port auto needs a board with USB ids in its board file",
-                                 hint="give --board NAME of an attached board, or --port with the device path")
-        found = []
-        for usb in board.serial.usb_ids:
-            vid, pid = (int(part, 16) for part in usb.split(":"))
-            try:
-                found.append(find_board_port(vid, pid, board_name=board.name))
-            except TransportError as exc:
-                error = exc
-        if len(found) != 1:
-            if not found:
-                raise error
-            raise TransportError(f"{len(found)} attached boards match {board.name}: {', '.join(found)}",
-                                 hint="pick one with --port")
-        port = found[0]
+            raise UsageError("--port auto needs a board with USB ids in its board file",
+                             hint="give --board NAME of an attached board, or --port with the device path")
+        port = find_board_port(board)
     baud = baudrate or (board.serial.baud if board is not None else None) or 115200
     return SerialTransport(port, baudrate=baud)
 
@@ -140,7 +126,7 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
     from tinyvid.boards import load_board
 
     if (port is None) == (project is None):
-        raise TransportError("give either a port or a project", hint="--port URL or --project DIR")
+        raise UsageError("give either a port or a project", hint="--port URL or --project DIR")
     board_obj = load_board(board) if board and port is not None else None
     if port is not None:
         transport = _logged(open_transport(port, board=board_obj), record)
@@ -182,24 +168,27 @@ def bench_board(*, port: str | None = None, project: str | Path | None = None, b
 
 def validate_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
                    data: str = "synthetic", samples: int | None = 20, model: str | Path | None = None,
-                   progress: bool = False, line_timeout: float = 5.0, infer_timeout: float = 30.0,
-                   record: str | Path | None = None):
-    """``tinyvid validate``: run a data set through the board and the host reference."""
+                   reference: bool = True, progress: bool = False, line_timeout: float = 5.0,
+                   infer_timeout: float = 30.0, record: str | Path | None = None):
+    """``tinyvid validate``: run a data set through the board and the host reference
+    (``reference=False``: no reference, accuracy only)."""
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
                     infer_timeout=infer_timeout, record=record) as session:
-        return validate_session(session, data=data, samples=samples, model=model, progress=progress)
+        return validate_session(session, data=data, samples=samples, model=model, reference=reference,
+                                progress=progress)
 
 
 def input_format(session: BoardSession, model: Path | None):
     """What the board's input buffer takes: from tv-info, else the manifest and model."""
     from tinyvid.harness.inputs import InputFormat
+    from tinyvid.project.conversions import default_conversion
 
     info = session.client.tv_info()
     if info is not None and info.input_shape:
         return InputFormat(info.input_shape, info.conversion, info.input_scale, info.input_zero_point), \
             (info.output_scale, info.output_zero_point)
     if model is None:
-        raise TransportError(
+        raise UsageError(
             "the board has no tv- extensions, so its input format is unknown",
             hint="give --model MODEL.tflite (and the project's conversion) so inputs can be prepared",
         )
@@ -208,29 +197,34 @@ def input_format(session: BoardSession, model: Path | None):
     graph = load_graph(Path(model))
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     if inp.quantization is None or out.quantization is None or inp.dtype != "int8":
-        raise TransportError(f"{model} is not a fully int8 model", hint="give the int8 .tflite the board runs")
-    # The standard model ids fix the input files' format (MLPerf Tiny); else
-    # a zero point of -128 means uint8 pixels fed as u8 - 128.
-    by_id = STANDARD_CONVERSIONS.get(session.client.model_id())
-    default = by_id or ("uint8" if inp.quantization.zero_point == -128 else "int8")
-    conversion = _get(session.manifest, "conversion", default=default)
+        raise ModelError(f"{model} is not a fully int8 model", hint="give the int8 .tflite the board runs")
+    conversion = _get(session.manifest, "conversion") or default_conversion(
+        session.client.model_id(), inp.quantization.scale, inp.quantization.zero_point)
     return (InputFormat(tuple(inp.shape), conversion, inp.quantization.scale, inp.quantization.zero_point),
             (out.quantization.scale, out.quantization.zero_point))
 
 
 def validate_session(session: BoardSession, *, data: str = "synthetic", samples: int | None = 20,
-                     model: str | Path | None = None, progress: bool = False, seed: int = 0):
-    """Validate the board of an open session on ``samples`` inputs of ``data``
-    (synthetic and lfw: the test split made with ``seed``)."""
+                     model: str | Path | None = None, reference: bool = True, progress: bool = False,
+                     seed: int = 0):
+    """Validate the board of an open session on ``samples`` inputs of ``data`` (a
+    data set or class folder: its test split made with ``seed``) against ``model``
+    (default: the project's), after checking that the board runs it."""
     from tinyvid.harness.inputs import load_samples
-    from tinyvid.harness.validate import tflm_reference, validate
+    from tinyvid.harness.validate import host_reference, validate
 
-    model_path = Path(model) if model else session.model
+    model_path = Path(model) if model else (session.model if reference else None)
     fmt, output_quant = input_format(session, model_path)
-    inputs, class_names = load_samples(data, fmt, count=samples, seed=seed)
-    reference = tflm_reference(model_path, fmt) if model_path else None
-    return validate(session.client, inputs, reference=reference, class_names=class_names,
-                    output_quant=output_quant, requested=len(inputs), progress=progress)
+    host, notes = host_reference(session.client.tv_info(), model_path, fmt, manifest=session.manifest,
+                                 required=reference)
+    inputs = load_samples(data, fmt, count=samples, seed=seed)
+    result = validate(session.client, inputs.samples, reference=host, class_names=inputs.class_names,
+                      output_quant=output_quant, requested=len(inputs.samples), progress=progress)
+    result.notes[:0] = [f"inputs: {inputs.origin}", *notes]
+    if reference and result.count and not result.compared and result.error is None:
+        raise UsageError(f"none of the {result.count} board outputs could be compared with {model_path}: "
+                         + "; ".join(result.notes), "pass --no-reference to score accuracy only")
+    return result
 
 
 def _raise_if_stopped(what: str, result) -> None:

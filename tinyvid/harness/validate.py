@@ -9,14 +9,16 @@ mid-run the results gathered so far are kept and the error is reported beside th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from tinyvid.errors import TinyvidError
+from tinyvid.errors import ModelMismatchError, TinyvidError, UsageError
 from tinyvid.processes import interrupt_name
-from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
+from tinyvid.harness.client import BoardInfo, BoardReset, DutClient, OutOfStep
 from tinyvid.harness.inputs import InputFormat, Sample, quantize, to_model_tensor
 
 Reference = Callable[[bytes], bytes]
@@ -93,6 +95,11 @@ class ValidationResult:
         return max(s.max_lsb for s in compared) if compared else None
 
     @property
+    def differing(self) -> int:
+        """Inputs whose board output differs from the host reference's."""
+        return sum(not s.exact for s in self._compared())
+
+    @property
     def top1_agreement(self) -> float | None:
         pairs = [s for s in self.samples if s.reference_top1 is not None]
         return sum(s.board_top1 == s.reference_top1 for s in pairs) / len(pairs) if pairs else None
@@ -126,7 +133,8 @@ class ValidationResult:
         return {
             "board": self.board, "model": self.model, "requested": self.requested, "count": self.count,
             "partial": self.partial, "error": self.error, "resets": self.resets,
-            "compared": self.compared, "bit_exact": self.bit_exact, "max_lsb": self.max_lsb,
+            "compared": self.compared, "bit_exact": self.bit_exact, "differing": self.differing,
+            "max_lsb": self.max_lsb,
             "top1_agreement": self.top1_agreement, "labelled": self.labelled, "accuracy": self.accuracy,
             "reference_accuracy": self.reference_accuracy, "class_names": list(self.class_names),
             "notes": self.notes,
@@ -138,6 +146,94 @@ class ValidationResult:
                 for s in self.samples
             ],
         }
+
+
+@dataclass(frozen=True)
+class ExpectedModel:
+    """What the host knows of the model a board should run, to check its
+    ``tv-info`` against: from a ``.tflite`` or from a project's manifest."""
+
+    name: str
+    sha256: str | None = None
+    input_bytes: int | None = None  # bytes of the input buffer, in the board's file format
+    input_shape: tuple[int, ...] | None = None
+    output_bytes: int | None = None
+    arena_bytes: int | None = None
+    macs: int | None = None
+
+    @property
+    def hash(self) -> str:
+        """The first 16 hex digits of the sha256, as the firmware reports it."""
+        return (self.sha256 or "")[:16]
+
+    @classmethod
+    def from_tflite(cls, path: str | Path, conversion: str) -> "ExpectedModel":
+        from tinyvid.model.reader import load_graph
+
+        graph = load_graph(Path(path))
+        inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+        elements = int(np.prod(inp.shape))
+        return cls(str(path), hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+                   input_bytes=elements * (4 if conversion == "float32" else 1), input_shape=tuple(inp.shape),
+                   output_bytes=int(np.prod(out.shape)))
+
+    @classmethod
+    def from_manifest(cls, manifest: dict, project: str = "the project") -> "ExpectedModel":
+        model, inp, out = manifest.get("model") or {}, manifest.get("input") or {}, manifest.get("output") or {}
+        return cls(f"the model of {project}", model.get("sha256"), input_bytes=inp.get("file_bytes"),
+                   input_shape=tuple(inp["shape"]) if inp.get("shape") else None, output_bytes=out.get("bytes"),
+                   arena_bytes=manifest.get("arena_bytes"), macs=manifest.get("macs"))
+
+
+def check_firmware(info: BoardInfo, expected: ExpectedModel) -> list[str]:
+    """Refuses a board whose ``tv-info`` (model hash, sizes, MACs, arena) says its
+    firmware was not built from ``expected``; returns notes on what was checked."""
+    facts = [("input bytes", info.input_bytes, expected.input_bytes),
+             ("input shape", tuple(info.input_shape), expected.input_shape),
+             ("output bytes", info.output_bytes, expected.output_bytes),
+             ("arena bytes", info.arena_bytes, expected.arena_bytes),
+             ("MACs", info.macs, expected.macs)]
+    differences = tuple(f"{what} {board} on the board, {host} in {expected.name}"
+                        for what, board, host in facts if host is not None and board and board != host)
+    board_hash, model_hash = info.model_hash, expected.hash
+    if (board_hash and model_hash and board_hash != model_hash) or differences:
+        hashes = f"model hash {board_hash or '(none reported)'} on the board, {model_hash or '(unknown)'} in {expected.name}"
+        raise ModelMismatchError(
+            f"the board's firmware was not built from {expected.name}: " + "; ".join((hashes, *differences)),
+            "give --model with the .tflite the board's firmware was built from, or rebuild the firmware "
+            "for this model ('tinyvid project MODEL --board BOARD -o DIR', then validate --project DIR)",
+            board_hash=board_hash, model_hash=model_hash, differences=differences)
+    if board_hash and model_hash:
+        return []
+    why = ("the firmware reports no model hash (built by an older tinyvid)" if not board_hash
+           else f"the hash of {expected.name} is not known")
+    return [f"{why}: only its sizes were checked against {expected.name}"]
+
+
+def host_reference(info: BoardInfo | None, model: str | Path | None, fmt: InputFormat, *,
+                   manifest: dict | None = None, required: bool = True) -> tuple[Reference | None, list[str]]:
+    """The host reference for a board, after checking that the board runs that model.
+
+    ``model`` is the int8 ``.tflite`` the board should run; ``manifest`` that of its
+    project, when the board was launched from one. With ``required`` a missing
+    reference is an error: a validation that compares nothing is no validation."""
+    if not required:
+        if model is not None:
+            raise UsageError("--model and --no-reference contradict each other",
+                             "leave out --no-reference to compare with the model, or --model to score accuracy only")
+        return None, []
+    if model is None:
+        raise UsageError("there is nothing to compare the board's outputs with: no host reference model",
+                         "give --model MODEL.tflite (the int8 .tflite the board runs), or --no-reference to "
+                         "score accuracy only")
+    notes = []
+    if info is None:
+        notes.append(f"the board has no tv- extensions: it cannot say whether it runs {model}")
+    else:
+        if manifest:
+            notes += check_firmware(info, ExpectedModel.from_manifest(manifest))
+        notes += check_firmware(info, ExpectedModel.from_tflite(model, fmt.conversion))
+    return tflm_reference(model, fmt), sorted(set(notes))
 
 
 def tflm_reference(model, fmt: InputFormat) -> Reference:
@@ -186,7 +282,7 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
     info = None
     result = ValidationResult(board="", model="", requested=requested, class_names=tuple(class_names))
     if reference is None:
-        result.notes.append("no host reference (give the model's .tflite): outputs not compared")
+        result.notes.append("no host reference: outputs not compared, only accuracy scored")
     try:
         info = client.tv_info()
         result.board = (info.board if info else "") or client.name()

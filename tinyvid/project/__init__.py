@@ -5,7 +5,8 @@ own ``make`` and a ``tinyvid-project.json`` manifest that the build, launch and
 harness stages read.
 """
 
-from tinyvid.project.generate import CONVERSIONS, Project, generate_project
+from tinyvid.project.conversions import CONVERSIONS, default_conversion
+from tinyvid.project.generate import Project, generate_project
 from tinyvid.project.manifest import MANIFEST_NAME, load_manifest, project_board
 from tinyvid.project.model_header import ModelInfo, TensorInfo, read_model_header
 
@@ -15,6 +16,7 @@ __all__ = [
     "ModelInfo",
     "Project",
     "TensorInfo",
+    "default_conversion",
     "generate_project",
     "load_manifest",
     "project_board",

@@ -10,19 +10,17 @@ from pathlib import Path
 
 from tinyvid import __version__
 from tinyvid.boards import Board, load_board
+from tinyvid.codegen.cnames import validate_prefix
 from tinyvid.codegen.targets import target_for_core
-from tinyvid.errors import ProjectError
+from tinyvid.errors import ProjectError, UsageError
 from tinyvid.paths import check_output_dir
+from tinyvid.project.conversions import CONVERSIONS, default_conversion
 from tinyvid.project.manifest import MANIFEST_NAME, copy_board, write_manifest
-from tinyvid.project.model_header import ModelInfo, read_model_header
+from tinyvid.project.model_header import ModelInfo, check_one_input, read_model_header, source_sha256
 from tinyvid.project.templates import render_platform
 
-CONVERSIONS = ("int8", "uint8", "float32")
-STANDARD_MODEL_IDS = ("vww01", "ic01", "kws01", "ad01")
 PROFILE = "ulp-mlperf"
 _MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-_C_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,30}$")
-_DEFAULT_CONVERSION = {"vww01": "uint8", "ic01": "uint8", "kws01": "int8", "ad01": "float32"}
 
 
 @dataclass(frozen=True)
@@ -61,12 +59,11 @@ def generate_project(
     board = board if isinstance(board, Board) else load_board(board)
     model_path = Path(model_path)
     out_dir = Path(out_dir)
-    if not _C_IDENTIFIER.match(prefix):
-        raise ProjectError(f"prefix '{prefix}' is not a C identifier", "use letters, digits and '_' (e.g. model)")
+    validate_prefix(prefix)
     if model_id is not None and not _MODEL_ID.match(model_id):
-        raise ProjectError(f"model id '{model_id}' is not valid", "use up to 32 letters, digits, '.', '_' or '-' (e.g. vww01)")
+        raise UsageError(f"model id '{model_id}' is not valid", "use up to 32 letters, digits, '.', '_' or '-' (e.g. vww01)")
     if conversion is not None and conversion not in CONVERSIONS:
-        raise ProjectError(f"unknown input conversion '{conversion}'", f"use one of: {', '.join(CONVERSIONS)}")
+        raise UsageError(f"unknown input conversion '{conversion}'", f"use one of: {', '.join(CONVERSIONS)}")
     check_output_dir(out_dir)
     fresh = not out_dir.exists() or not any(out_dir.iterdir())
     _prepare_out_dir(out_dir)
@@ -84,15 +81,9 @@ def generate_project(
 def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str) -> Project:
     model_dir = out_dir / "model"
     target = target_for_core(board.core)
-    sha256 = _emit_model(model_path, model_dir, prefix, target)
-    info = read_model_header(model_dir / f"{prefix}.h", prefix)
-    if info.num_inputs != 1 or info.num_outputs < 1:
-        raise ProjectError(
-            f"the model has {info.num_inputs} inputs and {info.num_outputs} outputs",
-            "the benchmark protocol feeds one input tensor: use a model with one input",
-        )
+    sha256, info = _emit_model(model_path, model_dir, prefix, target)
     model_id = model_id or _guess_model_id(info)
-    conversion = conversion or _DEFAULT_CONVERSION.get(model_id) or _guess_conversion(info)
+    conversion = conversion or default_conversion(model_id, info.input.scale, info.input.zero_point)
     results_mse = model_id == "ad01"
     if results_mse and info.output.bytes != info.input.bytes:
         raise ProjectError(
@@ -105,6 +96,7 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
         "board": board,
         "model": {**info.to_json(), "path_name": model_path.name},
         "model_id": model_id,
+        "model_hash": sha256[:16],
         "conversion": conversion,
         "results_mse": results_mse,
         "prefix": prefix,
@@ -159,8 +151,9 @@ def _prepare_out_dir(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c") -> str:
-    """Puts the model's C into ``model_dir``; returns the sha256 of the source."""
+def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c") -> tuple[str, ModelInfo]:
+    """Puts the model's C into ``model_dir``; returns the sha256 of the model (of the .tflite, also
+    for a folder 'tinyvid emit' wrote; else of the C sources) and what the C holds."""
     if model_path.is_dir():
         header = model_path / f"{prefix}.h"
         if not header.is_file():
@@ -174,15 +167,15 @@ def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c
             if source.suffix in (".c", ".h") and source.is_file():
                 shutil.copy2(source, model_dir / source.name)
                 digest.update(source.name.encode() + b"\0" + source.read_bytes())
-        return digest.hexdigest()
+        info = read_model_header(model_dir / f"{prefix}.h", prefix)
+        check_one_input(info.num_inputs, info.num_outputs)
+        return source_sha256(header) or digest.hexdigest(), info
     if not model_path.is_file():
         raise ProjectError(f"model {model_path} not found", "give the path of an int8 .tflite model")
-    try:
-        from tinyvid.codegen import emit
-    except ImportError as exc:
-        raise ProjectError("the code generator (tinyvid.codegen.emit) is not available", "update tinyvid") from exc
-    emit(model_path, model_dir, prefix=prefix, target=target)
-    return hashlib.sha256(model_path.read_bytes()).hexdigest()
+    from tinyvid.codegen import emit
+
+    result = emit(model_path, model_dir, prefix=prefix, target=target)
+    return hashlib.sha256(model_path.read_bytes()).hexdigest(), ModelInfo.from_emit(result)
 
 
 def _guess_model_id(info: ModelInfo) -> str:
@@ -196,10 +189,3 @@ def _guess_model_id(info: ModelInfo) -> str:
     if shape == (1, 640):
         return "ad01"
     return "tinyvid01"
-
-
-def _guess_conversion(info: ModelInfo) -> str:
-    # Models that take uint8 pixels minus 128 (scale 1/255, zero point -128).
-    if info.input.zero_point == -128 and abs(info.input.scale - 1 / 255) < 1e-6:
-        return "uint8"
-    return "int8"
