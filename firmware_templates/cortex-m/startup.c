@@ -36,7 +36,8 @@ void Reset_Handler(void)
 {
     SCB_VTOR = (uint32_t)(uintptr_t)vector_table;
 {%- if board.fpu != "none" %}
-    /* The FPU must be on before the first floating-point instruction. */
+    /* CP10 and CP11 on (full access) before the first floating-point instruction;
+     * on a Cortex-M55 they also enable Helium (every MVE instruction faults without). */
     SCB_CPACR |= 0xFu << 20;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 {%- endif %}

@@ -13,7 +13,7 @@ from tinyvid.errors import BoardError
 
 HERE = Path(__file__).resolve().parent
 INVALID = sorted(HERE.glob("invalid_*.toml"))
-EMULATED = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-netduinoplus2"]
+EMULATED = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-mps3-an547", "qemu-netduinoplus2"]
 REAL = ["nucleo-l4r5zi", "nucleo-f446re"]
 
 

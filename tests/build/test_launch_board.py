@@ -14,7 +14,7 @@ from tinyvid.build.launch import qemu_command
 from tinyvid.errors import ProjectError
 from tinyvid.project import generate_project
 
-QEMU_BOARDS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-netduinoplus2"]
+QEMU_BOARDS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-mps3-an547", "qemu-netduinoplus2"]
 needs_qemu = pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc")
 
 

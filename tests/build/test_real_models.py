@@ -12,7 +12,7 @@ from helpers import have_arm_toolchain, have_qemu
 from tinyvid.build import build_project, launch_board
 from tinyvid.project import generate_project
 
-BOARDS = ["host", "qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-netduinoplus2"]
+BOARDS = ["host", "qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-mps3-an547", "qemu-netduinoplus2"]
 INPUTS = 2
 
 pytestmark = [

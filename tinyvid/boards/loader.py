@@ -80,7 +80,7 @@ _TABLES = {
 }
 _CORES = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "host"}
 _FPUS = {"none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16"}
-_FAMILIES = {"mps2": "cmsdk-uart", "stm32f4": "stm32-usart", "stm32l4": "stm32-lpuart", "host": "stdio"}
+_FAMILIES = {"mps2": "cmsdk-uart", "mps3": "cmsdk-uart", "stm32f4": "stm32-usart", "stm32l4": "stm32-lpuart", "host": "stdio"}
 _LAUNCH_METHODS = {"qemu", "host", "openocd", "pyocd", "st-flash"}
 _TIMERS = {"systick", "dwt", "host"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
