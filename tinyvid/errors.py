@@ -96,6 +96,14 @@ class ProtocolError(TinyvidError):
     """The board answered something the protocol does not allow."""
 
 
+class BoardReset(ProtocolError):
+    """The board printed its boot lines mid-session: it reset and lost its state."""
+
+
+class OutOfStep(ProtocolError):
+    """A reply did not belong to its command; the link has been resynchronised."""
+
+
 class BoardBusy(TransportError):
     """The board's serial socket already has a client: a board serves one at a time."""
 

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from tinyvid.errors import BoardBusy, ProtocolError, TransportClosed, TransportTimeout
+from tinyvid.errors import BoardBusy, BoardReset, OutOfStep, ProtocolError, TransportClosed, TransportTimeout
 from tinyvid.harness import protocol as p
 from tinyvid.harness.transport import Transport
 
@@ -32,14 +32,6 @@ def _refusal(line: bytes) -> tuple[str, str] | None:
     from tinyvid.build.bridge import parse_refusal  # only then: importing tinyvid.build is slow
 
     return parse_refusal(line)
-
-
-class BoardReset(ProtocolError):
-    """The board printed its boot lines mid-session: it reset and lost its state."""
-
-
-class OutOfStep(ProtocolError):
-    """A reply did not belong to its command; the link has been resynchronised."""
 
 
 @dataclass(frozen=True)
