@@ -64,6 +64,8 @@ class BenchResult:
     peak_macs_per_cycle: float | None = None
     fraction_of_peak: float | None = None
     arena_bytes: int | None = None
+    tflm_arena_bytes: int | None = None  # what TFLM's interpreter needs for the same model
+    tflite_bytes: int | None = None  # the .tflite, which TFLM keeps in flash besides its own code
     flash_bytes: int | None = None
     ram_bytes: int | None = None
     energy_uj: float | None = None
@@ -214,6 +216,8 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
         sizes.setdefault("arena_bytes", info.arena_bytes)
     result.arena_bytes = sizes.get("arena_bytes")
     result.flash_bytes = sizes.get("flash_bytes")
+    result.tflm_arena_bytes = sizes.get("tflm_arena_bytes")
+    result.tflite_bytes = sizes.get("tflite_bytes")
     result.ram_bytes = sizes.get("ram_bytes")
     _derive(result, board)
     return result

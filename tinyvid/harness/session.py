@@ -66,7 +66,8 @@ def _get(mapping: dict, key: str, default=None):
 
 def project_sizes(manifest: dict, build=None) -> dict:
     """Arena from the manifest; flash and RAM used from the build."""
-    sizes = {"arena_bytes": manifest.get("arena_bytes")}
+    sizes = {"arena_bytes": manifest.get("arena_bytes"), "tflm_arena_bytes": manifest.get("tflm_arena_bytes"),
+             "tflite_bytes": manifest.get("tflite_bytes")}
     if build is not None:
         sizes["flash_bytes"] = build.flash_used
         sizes["ram_bytes"] = build.ram_used
