@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tinyvid.codegen.fast.pointwise import Gemm, _records, _requant_lines, fold_bias
+from tinyvid.codegen.overlap import window_overlap
 from tinyvid.codegen.ops.base import KernelCall
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
 
@@ -117,8 +118,9 @@ def specialise(ctx, call):
     zero_point = -p["in_offset"]
     code = _Generator(ctx, gemm, win, p, zero_point).code()
     size = ctx.codegen_options.get("optimize", "speed") == "size"
+    # pixel pairs in row-major order, both windows read into xbuf before either is written
     return KernelCall(("arm", "conv_dsp"), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code,
-                      variant="dsp-conv-size" if size else "dsp-conv")
+                      variant="dsp-conv-size" if size else "dsp-conv", overlap=window_overlap(x.index, params, block=2))
 
 
 def packed_weights(weights: np.ndarray) -> np.ndarray:
