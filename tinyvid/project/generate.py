@@ -45,6 +45,8 @@ def generate_project(
     model_id: str | None = None,
     conversion: str | None = None,
     prefix: str = "model",
+    kernels: str | None = None,
+    optimize: str | None = None,
 ) -> Project:
     """Writes a firmware project for ``board`` into ``out_dir``.
 
@@ -54,7 +56,9 @@ def generate_project(
     own; guessed from the input shape when not given); ``conversion`` how input
     files become the model's int8 input (``int8``, ``uint8`` = u8 - 128,
     ``float32`` = quantized with the input scale and zero point; by default the
-    one of the model id).
+    one of the model id). ``kernels`` overrides the kernel target the board's core
+    picks (``c``, ``dsp``, ``mve``); ``optimize`` is ``speed`` or ``size`` (default:
+    speed when its weights fit the board's flash with room for the firmware, else size).
     """
     board = board if isinstance(board, Board) else load_board(board)
     model_path = Path(model_path)
@@ -68,7 +72,7 @@ def generate_project(
     fresh = not out_dir.exists() or not any(out_dir.iterdir())
     _prepare_out_dir(out_dir)
     try:
-        return _generate(model_path, board, out_dir, model_id, conversion, prefix)
+        return _generate(model_path, board, out_dir, model_id, conversion, prefix, kernels, optimize)
     except BaseException:
         # Leave no half-written project behind (it would block the next attempt).
         if fresh:
@@ -78,10 +82,12 @@ def generate_project(
         raise
 
 
-def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str) -> Project:
+def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str,
+              kernels: str | None = None, optimize: str | None = None) -> Project:
     model_dir = out_dir / "model"
-    target = target_for_core(board.core)
-    sha256, info = _emit_model(model_path, model_dir, prefix, target)
+    target = kernels or target_for_core(board.core)
+    sha256, info, optimize, tflm_arena = _emit_model(model_path, model_dir, prefix, target, optimize,
+                                                     board.memory.flash_bytes)
     model_id = model_id or _guess_model_id(info)
     conversion = conversion or default_conversion(model_id, info.input.scale, info.input.zero_point)
     results_mse = model_id == "ad01"
@@ -113,6 +119,9 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
         "tinyvid_version": __version__,
         **copy_board(board, out_dir),
         "kernels": target,
+        "optimize": optimize,
+        "tflm_arena_bytes": tflm_arena,
+        "tflite_bytes": model_path.stat().st_size if model_path.is_file() else None,
         "model": {"path": str(model_path.resolve()), "sha256": sha256, "prefix": prefix, "dir": "model"},
         "model_id": model_id,
         "conversion": conversion,
@@ -151,9 +160,15 @@ def _prepare_out_dir(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c") -> tuple[str, ModelInfo]:
+#: flash kept free for the firmware's code and data beside the weights when choosing --optimize
+FIRMWARE_FLASH_RESERVE = 64 * 1024
+
+
+def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c", optimize: str | None = None,
+                flash_bytes: int | None = None) -> tuple[str, ModelInfo, str | None, int | None]:
     """Puts the model's C into ``model_dir``; returns the sha256 of the model (of the .tflite, also
-    for a folder 'tinyvid emit' wrote; else of the C sources) and what the C holds."""
+    for a folder 'tinyvid emit' wrote; else of the C sources), what the C holds, the optimization
+    used and the arena TFLM would need for the same model (None when not known)."""
     if model_path.is_dir():
         header = model_path / f"{prefix}.h"
         if not header.is_file():
@@ -169,13 +184,18 @@ def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c
                 digest.update(source.name.encode() + b"\0" + source.read_bytes())
         info = read_model_header(model_dir / f"{prefix}.h", prefix)
         check_one_input(info.num_inputs, info.num_outputs)
-        return source_sha256(header) or digest.hexdigest(), info
+        return source_sha256(header) or digest.hexdigest(), info, None, None
     if not model_path.is_file():
         raise ProjectError(f"model {model_path} not found", "give the path of an int8 .tflite model")
     from tinyvid.codegen import emit
 
-    result = emit(model_path, model_dir, prefix=prefix, target=target)
-    return hashlib.sha256(model_path.read_bytes()).hexdigest(), ModelInfo.from_emit(result)
+    chosen = optimize or "speed"
+    result = emit(model_path, model_dir, prefix=prefix, target=target, optimize=chosen)
+    if optimize is None and flash_bytes and result.weights_bytes + FIRMWARE_FLASH_RESERVE > flash_bytes:
+        chosen = "size"
+        result = emit(model_path, model_dir, prefix=prefix, target=target, optimize=chosen)
+    return hashlib.sha256(model_path.read_bytes()).hexdigest(), ModelInfo.from_emit(result), chosen, \
+        result.tflm_arena_bytes
 
 
 def _guess_model_id(info: ModelInfo) -> str:
