@@ -13,6 +13,8 @@ from helpers import ECHO_MODEL, copy_model, make
 
 from tinyvid.project import generate_project
 
+pytestmark = pytest.mark.emulated  # every test builds and boots the host-board firmware
+
 BOOT = ["m-timestamp-mode-performance", "m-lap-us-", "m-init-done", "m-ready"]
 
 

@@ -103,6 +103,7 @@ def _stream(seed: int, capacity: int, units: int = UNITS) -> tuple[bytes, int]:
     return bytes(out), replies
 
 
+@pytest.mark.emulated  # builds the host-board firmware with sanitizers and runs it
 @pytest.mark.parametrize("conversion", ["uint8", "float32"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_and_mutated_commands_never_crash_and_are_all_answered(sanitized, conversion, seed):
@@ -119,6 +120,7 @@ def test_random_and_mutated_commands_never_crash_and_are_all_answered(sanitized,
     assert lines[-1] == "m-ready"
 
 
+@pytest.mark.emulated
 def test_float_inputs_that_are_not_numbers_are_handled(sanitized):
     firmware, capacity = sanitized["float32"]
     values = [float("nan"), float("inf"), -float("inf"), 1e38, -1e38, 0.0, -0.0, 3.4e38][: capacity // 4]
