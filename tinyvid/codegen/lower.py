@@ -14,6 +14,9 @@ from tinyvid.codegen.targets import check_target
 from tinyvid.errors import ModelError, UnsupportedModelError
 from tinyvid.model.graph import Graph
 
+#: where adding an operator starts (the recipe in its docstring)
+NEW_OPERATOR_RECIPE = "tinyvid/codegen/ops/__init__.py"
+
 #: the largest arena tensor the generated code indexes (int32 offsets)
 MAX_TENSOR_BYTES = 1 << 30
 
@@ -58,7 +61,10 @@ def lower_graph(graph: Graph, prefix: str, target: str = "c", options: dict | No
             raise UnsupportedModelError(
                 f"operator {op.index} ({op.opcode}) is not supported by the C code generator; "
                 f"supported: {', '.join(supported)}",
-                _hint(),
+                "replace the layer that gives it and quantize the model again with `tinyvid compress MODEL`, or add "
+                f"{op.opcode} to the code generator: a new operator starts in {NEW_OPERATOR_RECIPE} (a lowering in "
+                "tinyvid/codegen/ops/, a C kernel in tinyvid/codegen/kernels/); `tinyvid inspect MODEL` lists the "
+                "model's operators",
             )
     _check_order(graph)
     consts: dict[str, ConstArray] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyvid.codegen.boundary import float_boundary, strip_float_io
+from tinyvid.codegen.boundary import strip_float_io, to_c_inputs, to_c_outputs, to_model_inputs
 from tinyvid.codegen.emit import generate_c
 from tinyvid.codegen.hostbuild import build
 from tinyvid.errors import ProjectError
@@ -186,31 +186,13 @@ def verify(model_path, *, samples: int = 100, seed: int = 0, timeout: float = 60
 
 
 def _tflm_inputs(original, graph):
-    """int8 C inputs -> what the original model takes (float for a float input before QUANTIZE)."""
-    floats, _ = float_boundary(original, graph)
-
-    def convert(case: list[np.ndarray]) -> list[np.ndarray]:
-        out = []
-        for k, x in enumerate(case):
-            if floats[k]:
-                q = graph.tensors[graph.inputs[k]].quantization
-                x = (x.astype(np.float32) - np.float32(q.zero_point)) * np.float32(q.scale)
-            out.append(x)
-        return out
-
-    return convert
+    """int8 C inputs -> what the original model takes (see :mod:`tinyvid.codegen.boundary`)."""
+    return lambda case: to_model_inputs(original, graph, case)
 
 
 def _from_tflm(original, graph, outs: list[np.ndarray]) -> list[np.ndarray]:
-    """TFLM's outputs -> int8 (a float output after DEQUANTIZE is quantized back, exactly)."""
-    _, floats = float_boundary(original, graph)
-    result = []
-    for j, o in enumerate(outs):
-        if floats[j]:
-            q = graph.tensors[graph.outputs[j]].quantization
-            o = np.clip(np.round(o.astype(np.float64) / float(q.scale)) + q.zero_point, -128, 127).astype(np.int8)
-        result.append(o)
-    return result
+    """TFLM's outputs -> the int8 C outputs (see :mod:`tinyvid.codegen.boundary`)."""
+    return to_c_outputs(original, graph, outs)
 
 
 def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str, target: str = "c") -> FirstBadOperator | None:
@@ -226,13 +208,7 @@ def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str, targe
     trace_c = Path(tmp) / "trace.c"
     trace_c.write_text(_TRACE)
     binary = build(src, [_write_main(Path(tmp), graph), trace_c], Path(tmp) / "trace", sanitize=False)
-    floats, _ = float_boundary(original, graph)
-    c_input = b""
-    for k, x in enumerate(case):
-        if floats[k]:
-            q = graph.tensors[graph.inputs[k]].quantization
-            x = np.clip(np.round(x / np.float32(q.scale)) + q.zero_point, -128, 127).astype(np.int8)
-        c_input += x.tobytes()
+    c_input = b"".join(x.tobytes() for x in to_c_inputs(original, graph, case))
     proc = _run(binary, c_input, 300)
     traced = _parse_trace(proc.stderr)
     _, tensors = litert_invoke(original.model_bytes, case, all_tensors=True)
@@ -242,6 +218,8 @@ def _first_bad_operator(original, graph, case: list[np.ndarray], tmp: str, targe
             ref = tensors.get(i)
             if mine is None or ref is None:
                 continue
+            if ref.dtype == np.uint8:  # a uint8 boundary tensor, int8 in the C code (boundary.py)
+                ref = ref.astype(np.int16) - 128
             d = np.abs(mine.astype(np.int32) - ref.reshape(-1).astype(np.int8).astype(np.int32))
             if d.size and d.max() > 0:
                 return FirstBadOperator(op.index, op.opcode, int(np.count_nonzero(d)), int(d.max()))

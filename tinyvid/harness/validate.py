@@ -237,12 +237,18 @@ def host_reference(info: BoardInfo | None, model: str | Path | None, fmt: InputF
 
 
 def tflm_reference(model, fmt: InputFormat) -> Reference:
-    """The host reference: tflite-micro on the int8 tensor the board would see."""
+    """The host reference: tflite-micro on the int8 tensor the board would see (through the
+    model's float or uint8 boundary, if it has one: :mod:`tinyvid.codegen.boundary`)."""
+    from tinyvid.codegen.boundary import strip_float_io, to_c_outputs, to_model_inputs
+    from tinyvid.model.reader import load_graph
     from tinyvid.model.reference import tflm_invoke
 
+    original = load_graph(model)
+    graph = strip_float_io(original)
+
     def run(data: bytes) -> bytes:
-        out = tflm_invoke(model, [to_model_tensor(data, fmt)])[0]
-        return np.asarray(out, np.int8).reshape(-1).tobytes()
+        outs = tflm_invoke(original.model_bytes, to_model_inputs(original, graph, [to_model_tensor(data, fmt)]))
+        return np.asarray(to_c_outputs(original, graph, outs)[0], np.int8).reshape(-1).tobytes()
 
     return run
 
