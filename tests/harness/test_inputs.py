@@ -116,3 +116,11 @@ def test_frames_of_a_clip_are_named_by_file_and_frame_index(tmp_path):
     # 3 s at the default 2 frames per second: frames 0..5 of every held-out clip
     clips = {n.split(" frame ")[0] for n in names}
     assert sorted(names) == sorted(f"{c} frame {k}" for c in clips for k in range(6))
+
+
+def test_fps_samples_the_clips_as_train_and_compress_do(tmp_path):
+    folder = _class_folder(tmp_path / "clips", files_per_class=6, clips=True)
+    loaded = load_samples(str(folder), InputFormat((1, 8, 8, 1), "uint8"), fps=1.0)
+    names = [s.name for s in loaded.samples]
+    clips = {n.split(" frame ")[0] for n in names}
+    assert clips and sorted(names) == sorted(f"{c} frame {k}" for c in clips for k in range(3))  # 3 s at 1 fps

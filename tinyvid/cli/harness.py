@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tinyvid.cli.options import HiddenArgument, PortURL, json_flag, output_file_option
+from tinyvid.cli.options import POSITIVE, HiddenArgument, PortURL, json_flag, output_file_option
 from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION
 
 _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
@@ -121,6 +121,7 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 @click.option("--board", help="Board name; defaults to the project's.")
 @click.option("--data", default="synthetic", show_default=True,
               help="synthetic, lfw, a folder of raw input files (.bin + labels.csv) or of class subfolders.")
+@click.option("--fps", type=POSITIVE, default=None, help="Frames sampled per second of video [2].")
 @click.option("--samples", type=click.IntRange(1), default=20, show_default=True, help="Inputs to run.")
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The int8 .tflite for the host reference (default: the project's model).")
@@ -131,7 +132,7 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 @_budget_option("--budget bit_exact=1.0")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def validate_command(ctx, port, project, board, data, samples, model, no_reference, per_input, timeout,
+def validate_command(ctx, port, project, board, data, fps, samples, model, no_reference, per_input, timeout,
                      line_timeout, record, budgets, as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
@@ -139,7 +140,7 @@ def validate_command(ctx, port, project, board, data, samples, model, no_referen
     from tinyvid.harness.session import validate_board
 
     _target(port, project)
-    result = validate_board(port=port, project=project, board=board, data=data, samples=samples,
+    result = validate_board(port=port, project=project, board=board, data=data, fps=fps, samples=samples,
                             model=model, reference=not no_reference, progress=not as_json and sys.stderr.isatty(),
                             record=record, infer_timeout=timeout, line_timeout=line_timeout)
     code = EXIT_OK

@@ -111,13 +111,13 @@ class SampleSet:
 
 
 @functools.lru_cache(maxsize=4)
-def _split_frames(source: str, image: tuple[int, int, int], split: str, seed: int):
+def _split_frames(source: str, image: tuple[int, int, int], split: str, seed: int, fps: float | None = None):
     """A data set's split as uint8 frames, labels and the name of each frame
     (generated or decoded once per process)."""
     from tinyvid.data import BUILTIN_SOURCES, load_dataset
 
     h, w, c = image
-    dataset = load_dataset(source, image_size=(h, w), channels=c, seed=seed)
+    dataset = load_dataset(source, image_size=(h, w), channels=c, seed=seed, **({"fps": fps} if fps else {}))
     part = dataset.split(split)
     if source in BUILTIN_SOURCES:
         names = [f"{dataset.name}/{split}/{i}" for i in range(len(part))]
@@ -145,10 +145,10 @@ def _frame_names(root: Path, groups: np.ndarray, skipped=()) -> list[str]:
 
 
 def dataset_samples(source: str, fmt: InputFormat, *, count: int | None = None, split: str = "test",
-                    seed: int = 0) -> SampleSet:
+                    seed: int = 0, fps: float | None = None) -> SampleSet:
     """Frames of a ``tinyvid.data`` split: ``synthetic``, ``lfw`` or a folder with
     one subfolder per class, split as ``tinyvid train`` splits it with ``seed``."""
-    name, class_names, frames, labels, names = _split_frames(str(source), fmt.image, split, seed)
+    name, class_names, frames, labels, names = _split_frames(str(source), fmt.image, split, seed, fps)
     if len(frames) == 0:
         raise DataError(f"the {split} split of {name} is empty", "use a larger data set")
     idx = _pick(len(frames), count, seed)
@@ -173,7 +173,7 @@ def _raw_labels(folder: Path) -> dict[str, int]:
 
 
 def folder_samples(folder: str | Path, fmt: InputFormat, *, count: int | None = None,
-                   seed: int = 0) -> SampleSet:
+                   seed: int = 0, fps: float | None = None) -> SampleSet:
     """Raw input files (``*.bin``, with an optional ``labels.csv`` of ``file,label``,
     as ``tinyvid.data.export_raw`` writes them), or a folder with one subfolder per
     class: its test split, or every frame when it has too few files to split."""
@@ -197,9 +197,9 @@ def folder_samples(folder: str | Path, fmt: InputFormat, *, count: int | None = 
         return SampleSet(samples, (), f"{len(samples)} of the {len(raw)} raw input files in {folder}")
     # A split needs three files per class (one each for train, val and test).
     if min(len(files) for _, files in scan(folder)) >= 3:
-        return dataset_samples(str(folder), fmt, count=count, seed=seed)
+        return dataset_samples(str(folder), fmt, count=count, seed=seed, fps=fps)
     h, w, c = fmt.image
-    frames, y, groups, names, _ = load_folder(folder, (h, w), c, None, False)
+    frames, y, groups, names, _ = load_folder(folder, (h, w), c, fps, False)
     frame_names = _frame_names(folder, groups)
     idx = _pick(len(frames), count, seed)
     encoded = encode_frames(frames[idx], fmt)
@@ -208,10 +208,12 @@ def folder_samples(folder: str | Path, fmt: InputFormat, *, count: int | None = 
                      "has fewer than 3 files, too few for a train/val/test split: none was held out)")
 
 
-def load_samples(data: str, fmt: InputFormat, *, count: int | None = None, seed: int = 0) -> SampleSet:
-    """``synthetic`` / ``lfw`` or a class folder (the test split), or raw input files."""
+def load_samples(data: str, fmt: InputFormat, *, count: int | None = None, seed: int = 0,
+                 fps: float | None = None) -> SampleSet:
+    """``synthetic`` / ``lfw`` or a class folder (the test split, video sampled at ``fps``
+    frames per second), or raw input files."""
     from tinyvid.data import BUILTIN_SOURCES
 
     if data in BUILTIN_SOURCES:
-        return dataset_samples(data, fmt, count=count, seed=seed)
-    return folder_samples(data, fmt, count=count, seed=seed)
+        return dataset_samples(data, fmt, count=count, seed=seed, fps=fps)
+    return folder_samples(data, fmt, count=count, seed=seed, fps=fps)

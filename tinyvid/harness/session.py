@@ -170,13 +170,14 @@ def bench_board(*, port: str | None = None, project: str | Path | None = None, b
 def validate_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
                    data: str = "synthetic", samples: int | None = 20, model: str | Path | None = None,
                    reference: bool = True, progress: bool = False, line_timeout: float = 5.0,
-                   infer_timeout: float = 30.0, record: str | Path | None = None):
+                   infer_timeout: float = 30.0, record: str | Path | None = None, fps: float | None = None):
     """``tinyvid validate``: run a data set through the board and the host reference
-    (``reference=False``: no reference, accuracy only)."""
+    (``reference=False``: no reference, accuracy only); ``fps``: frames sampled per
+    second of video."""
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
                     infer_timeout=infer_timeout, record=record) as session:
         return validate_session(session, data=data, samples=samples, model=model, reference=reference,
-                                progress=progress)
+                                progress=progress, fps=fps)
 
 
 def input_format(session: BoardSession, model: Path | None):
@@ -207,7 +208,7 @@ def input_format(session: BoardSession, model: Path | None):
 
 def validate_session(session: BoardSession, *, data: str = "synthetic", samples: int | None = 20,
                      model: str | Path | None = None, reference: bool = True, progress: bool = False,
-                     seed: int = 0):
+                     seed: int = 0, fps: float | None = None):
     """Validate the board of an open session on ``samples`` inputs of ``data`` (a
     data set or class folder: its test split made with ``seed``) against ``model``
     (default: the project's), after checking that the board runs it."""
@@ -218,7 +219,7 @@ def validate_session(session: BoardSession, *, data: str = "synthetic", samples:
     fmt, output_quant = input_format(session, model_path)
     host, notes = host_reference(session.client.tv_info(), model_path, fmt, manifest=session.manifest,
                                  required=reference)
-    inputs = load_samples(data, fmt, count=samples, seed=seed)
+    inputs = load_samples(data, fmt, count=samples, seed=seed, fps=fps)
     result = validate(session.client, inputs.samples, reference=host, class_names=inputs.class_names,
                       output_quant=output_quant, requested=len(inputs.samples), progress=progress)
     result.notes[:0] = [f"inputs: {inputs.origin}", *notes]
