@@ -1,0 +1,99 @@
+"""The Helium kernels (tinyvid/codegen/fast/mve_*.py) on the emulated Cortex-M55
+(qemu-mps3-an547): a chain of every kernel variant, the real MVE instructions, matches
+tflite-micro bit for bit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from dut_client import DutClient
+from helpers import have_arm_toolchain, have_qemu
+
+from tinyvid.build import build_project, launch_board
+from tinyvid.codegen.lower import lower_graph
+from tinyvid.model.reader import load_graph
+from tinyvid.project import generate_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "codegen"))
+from modelbuilder import Op, T, build, out_size  # noqa: E402
+
+_PAD = {"SAME": 0, "VALID": 1}
+_ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
+
+
+def _chain(rng) -> tuple[bytes, int]:
+    """A chain of every kernel: a 3x3 stride-2 first layer of 3 channels, a depthwise 3x3
+    of 8 channels (a tail of none), a 1x1 to 19 channels (K tail predicated), a depthwise
+    of 19 (a channel tail), a dilated 3x3 with left shifts, a strided 1x1 and a fully
+    connected layer."""
+    h = w = 13
+    c = 3
+    tensors = [T((1, h, w, c), "int8", 0.02, -128)]
+    ops = []
+    cur = 0
+    layers = [  # kind, k, stride, dil, cout, act, multiplier scale
+        ("conv", 3, 2, 1, 8, "RELU", 1.0),
+        ("dw", 3, 1, 1, 8, "RELU6", 1.0),
+        ("conv", 1, 1, 1, 19, "NONE", 1.0),
+        ("dw", 3, 2, 1, 19, "RELU", 1.0),
+        ("conv", 3, 1, 2, 12, "NONE", 200.0),
+        ("conv", 1, 2, 1, 20, "RELU", 1.0),
+    ]
+    for kind, k, s, d, cout, act, boost in layers:
+        oh, ow = out_size("SAME", h, k, s, d), out_size("SAME", w, k, s, d)
+        ws = [float(v) * boost for v in rng.uniform(0.002, 0.02, cout)]
+        shape = (1, k, k, cout) if kind == "dw" else (cout, k, k, c)
+        tensors.append(T(shape, "int8", ws, [0] * cout, 3 if kind == "dw" else 0, rng.integers(-127, 128, shape).astype(np.int8)))
+        tensors.append(T((cout,), "int32", [float(np.float32(tensors[cur].scale) * np.float32(v)) for v in ws], [0] * cout, 0,
+                         rng.integers(-2000, 2000, cout).astype(np.int32)))
+        tensors.append(T((1, oh, ow, cout), "int8", float(rng.uniform(0.05, 0.2)), int(rng.integers(-128, 0))))
+        out = len(tensors) - 1
+        opts = dict(Padding=_PAD["SAME"], StrideW=s, StrideH=s, FusedActivationFunction=_ACT[act], DilationWFactor=d,
+                    DilationHFactor=d)
+        if kind == "dw":
+            ops.append(Op("DEPTHWISE_CONV_2D", [cur, out - 2, out - 1], [out], "DepthwiseConv2DOptions",
+                          dict(opts, DepthMultiplier=1)))
+        else:
+            ops.append(Op("CONV_2D", [cur, out - 2, out - 1], [out], "Conv2DOptions", opts))
+        cur, h, w, c = out, oh, ow, cout
+    depth, units = h * w * c, 10
+    tensors.append(T((1, depth), "int8", tensors[cur].scale, tensors[cur].zero_point))
+    flat = len(tensors) - 1
+    tensors.append(T((2,), "int32", None, 0, 0, np.array([1, depth], np.int32)))
+    ops.append(Op("RESHAPE", [cur, flat + 1], [flat]))
+    ws = float(rng.uniform(0.002, 0.01))
+    tensors.append(T((units, depth), "int8", ws, 0, 0, rng.integers(-127, 128, (units, depth)).astype(np.int8)))
+    tensors.append(T((units,), "int32", float(np.float32(tensors[cur].scale) * np.float32(ws)), 0, 0,
+                     rng.integers(-2000, 2000, units).astype(np.int32)))
+    tensors.append(T((1, units), "int8", 0.1, 3))
+    out = len(tensors) - 1
+    ops.append(Op("FULLY_CONNECTED", [flat, out - 2, out - 1], [out], "FullyConnectedOptions",
+                  dict(FusedActivationFunction=0)))
+    return build(tensors, ops, [0], [out]), 13 * 13 * 3
+
+
+@pytest.mark.emulated
+@pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
+    from tinyvid.model.reference import tflm_invoke
+
+    rng = np.random.default_rng(21)
+    data, size = _chain(rng)
+    model = tmp_path / "chain.tflite"
+    model.write_bytes(data)
+    assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-depthwise", "mve-1x1", "mve-depthwise",
+                                                       "mve-im2col", "mve-1x1", "mve-fc"]
+    project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")
+    assert build_project(project.path).warnings == ()
+    inputs = [np.full(size, -128, np.int8), np.full(size, 127, np.int8)]
+    inputs += [rng.integers(-128, 128, size).astype(np.int8) for _ in range(3)]
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        for x in inputs:
+            want = tflm_invoke(model, [x.reshape(1, 13, 13, 3)])[0].reshape(-1).astype(np.int8)
+            assert dut.tv_load(x.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
+            reply = dut.command("tv-infer", timeout=60)
+            assert reply[1] == f"m-tv-output-[{want.astype(np.uint8).tobytes().hex()}]"

@@ -1,0 +1,110 @@
+"""CONV_2D on the ``mve`` target (Cortex-M55 Helium): an int8 GEMM of VMLADAVA dot products.
+
+``out[p][c] = requant(bias'[c] + sum_k w[c][k] * x[p][k])`` (``kernels/tv_mve_conv.h``):
+
+* 1x1 filters read the input pixels as the GEMM's rows directly (a stride takes every
+  ``stride``-th pixel of every ``stride``-th row, one GEMM per output row); other
+  filters gather 4 output pixels' windows at a time into a small static im2col buffer,
+  taps outside the image being the raw input zero point.
+* The input offset is folded into the bias at generation time (:func:`fold_bias`).
+* Weight rows are padded with zeros to a multiple of 16 bytes, so every chunk is a
+  whole vector; the GEMM's block is 4 pixels x 1 channel (per 16 k: 1 weight load,
+  4 input loads, 4 VMLADAVA = 64 MACs), requantized as one vector (VQRDMULH and a
+  rounding shift, exactly TFLM's double rounding) and scattered to the 4 pixels.
+
+Grouped convolutions keep the dsp or portable kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinyvid.codegen.fast.pointwise import fold_bias
+from tinyvid.codegen.ops.base import KernelCall
+from tinyvid.codegen.ops.conv2d import window_operands, window_params
+
+TARGETS = ("mve",)
+OPCODES = ("CONV_2D",)
+PRIORITY = 40
+
+KERNELS = ("mve_conv",)
+
+
+@dataclass(frozen=True)
+class MveRequant:
+    """C names of one layer's requantization constants for tv_mve_requant."""
+
+    mult: str
+    lsh: str  # "NULL" when no channel shifts left
+    rsh: str
+    has_lsh: int
+
+    def args(self) -> str:
+        return f"{self.mult}, {self.lsh}, {self.rsh}, {self.has_lsh}"
+
+
+def mve_requant(ctx, mult: np.ndarray, shift: np.ndarray, channels: int) -> MveRequant | None:
+    """TFLM's per-channel (or per-tensor, repeated) multipliers and shifts as tv_mve_requant's
+    left and right shifts; None for a shift outside [-31, 31]."""
+    mult = np.broadcast_to(np.asarray(mult, np.int32).reshape(-1), (channels,)).astype(np.int32)
+    shift = np.broadcast_to(np.asarray(shift, np.int32).reshape(-1), (channels,)).astype(np.int32)
+    if np.any(shift < -31) or np.any(shift > 31):
+        return None
+    lsh, rsh = np.maximum(shift, 0).astype(np.int32), np.minimum(shift, 0).astype(np.int32)
+    has_lsh = int(np.any(lsh > 0))
+    return MveRequant(ctx.op_const("mve_mult", mult), ctx.op_const("mve_lsh", lsh) if has_lsh else "NULL",
+                      ctx.op_const("mve_rsh", rsh), has_lsh)
+
+
+def padded_rows(weights: np.ndarray) -> tuple[np.ndarray, int]:
+    """[channels, k] int8 weights with each row zero-padded to a multiple of 16 bytes, and that stride."""
+    channels, k = weights.shape
+    stride = -(-k // 16) * 16
+    out = np.zeros((channels, stride), np.int8)
+    out[:, :k] = weights
+    return out, stride
+
+
+def specialise(ctx, call):
+    x, w, y, (n, h, wd, c), (_, oh, ow, oc) = window_operands(ctx)
+    f_oc, kh, kw, kc = w.shape
+    if kc != c:
+        return None  # grouped
+    b, mult, shift, params = window_params(ctx, x, y, w, (n, h, wd, c), (oh, ow, oc), (kh, kw), 0, ("k_c", kc))
+    p = dict(params)
+    rq = mve_requant(ctx, mult, shift, oc)
+    if rq is None:
+        return None
+    weights = w.data.reshape(oc, kh * kw * c).astype(np.int8)
+    bias = fold_bias(None if b is None else b.data.reshape(-1), weights, p["in_offset"])
+    rows, stride = padded_rows(weights)
+    W, B = ctx.op_const("mve_w", rows.reshape(-1)), ctx.op_const("mve_bias", bias)
+    P = ctx.prefix
+    name = f"{P}_op{ctx.op.index}_mve_conv"
+    tail = f"{B}, {rq.args()}, {p['out_offset']}, {p['act_min']}, {p['act_max']}"
+    if kh == kw == 1 and p["pad_h"] == 0 and p["pad_w"] == 0:
+        sh, sw = p["stride_h"], p["stride_w"]
+        if sh == 1 and sw == 1:
+            body = f"    {P}_mve_gemm(in, {c}, {n * h * wd}, {c}, {W}, {stride}, {oc}, {tail}, out);"
+        else:
+            body = "\n".join([
+                "    int32_t r;",
+                f"    for (r = 0; r < {n * oh}; ++r) {{",
+                f"        const int32_t b = r / {oh}, oy = r % {oh};",
+                f"        {P}_mve_gemm(in + ((b * {h} + oy * {sh}) * {wd}) * {c}, {sw * c}, {ow}, {c}, {W}, {stride}, "
+                f"{oc}, {tail}, out + r * {ow * oc});",
+                "    }",
+            ])
+        variant = "mve-1x1"
+    else:
+        body = "\n".join([
+            f"    static int8_t col[{4 * stride}];",
+            f"    {P}_mve_conv2d(in, out, col, {n}, {h}, {wd}, {c}, {oh}, {ow}, {oc}, {kh}, {kw}, {p['stride_h']}, "
+            f"{p['stride_w']}, {p['dil_h']}, {p['dil_w']}, {p['pad_h']}, {p['pad_w']}, {-p['in_offset']}, {W}, {stride}, "
+            f"{tail});",
+        ])
+        variant = "mve-im2col"
+    code = f"static void {name}(const int8_t *in, int8_t *out)\n{{\n{body}\n}}\n"
+    return KernelCall(KERNELS, f"{name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant)
