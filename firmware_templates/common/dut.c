@@ -14,6 +14,7 @@
 #include "dut_print.h"
 #include "platform.h"
 #include "tv_config.h"
+#include "tv_stream.h"
 
 #define MAX_ARGS 4
 
@@ -464,6 +465,26 @@ static void cmd_tv_profile(void)
     }
 }
 
+/* ---- for tv_stream.c: the input buffer and the two stages of an inference -- */
+
+uint8_t *dut_input_buffer(void)
+{
+    db_expected = (size_t)TV_DB_BYTES;
+    db_pos = (size_t)TV_DB_BYTES;
+    return db;
+}
+
+void dut_convert_input(void) { load_input(); }
+
+int dut_run_model(void)
+{
+    int status = TV_MODEL_INVOKE();
+    if (status == 0) {
+        have_output = 1;
+    }
+    return status;
+}
+
 /* Answers a known command; returns 0 (and prints nothing) for an unknown one. */
 static int dispatch(char *text)
 {
@@ -517,6 +538,8 @@ static int dispatch(char *text)
         cmd_tv_perf();
     } else if (strcmp(name, "tv-profile") == 0) {
         cmd_tv_profile();
+    } else if (argc && tv_stream_command(argc, argv)) {
+        /* tv-frame, tv-file-*, tv-gate-*, tv-smooth-set, tv-stream-* (tv_stream.c) */
     } else {
         return 0;
     }

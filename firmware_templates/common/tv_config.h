@@ -45,6 +45,17 @@
 #define TV_INPUT_SCALE_TEXT {{ model.input.scale_text | c_string }}
 #define TV_OUTPUT_SCALE_TEXT {{ model.output.scale_text | c_string }}
 
+/* The input as a frame, height x width x channels (the motion gate of
+ * tv_gate.c reads it; a model without an image input is one row). */
+{%- set frame_shape = model.input.shape %}
+#define TV_FRAME_H {{ frame_shape[-3] if frame_shape | length >= 3 else 1 }}
+#define TV_FRAME_W {{ frame_shape[-2] if frame_shape | length >= 3 else frame_shape[-1] }}
+#define TV_FRAME_C {{ frame_shape[-1] if frame_shape | length >= 3 else 1 }}
+/* Files on the host computer for streamed frames (tv_stream.c): 1 semihosting
+ * (emulated boards, QEMU -semihosting-config enable=on), 2 stdio (host board),
+ * 0 none (real boards stream over their serial link). */
+#define TV_HOST_FILES {{ 1 if board.emulated else (2 if board.is_host else 0) }}
+
 /* The timer: {{ board.timer.kind }} at {{ board.timer.hz }} Hz. */
 #define TV_TIMER_NAME {{ board.timer.kind | c_string }}
 #define TV_TIMER_HZ {{ board.timer.hz }}ULL
