@@ -18,6 +18,7 @@ EXIT_ONE = {
     "bench": "a --budget is broken",
     "validate": "a board output differs from the host reference, or a --budget is broken",
     "regress": "a regression: a budget or the stored baseline was broken",
+    "stream": "an inferred frame differs from the host reference, or a frame was lost, corrupted or duplicated",
 }
 
 
