@@ -186,7 +186,7 @@ def gemm_code(ctx, g: Gemm, weight_tensor=None) -> tuple[str, str]:
         accs = [(f"a{c}{j}", c, j) for c in range(nch) for j in range(npx)]
         if not is_fast:
             return [f"o[{j * oc + c}] = {g.name}_out({a}, r + {c * words});" for a, c, j in accs]
-        return ([f"#if {P.upper()}_ARM_DSP"] + _requant_asm(accs, words, zp_after) + ["#else"] +
+        return ([f"#if {P.upper()}_ARM_ASM"] + _requant_asm(accs, words, zp_after) + ["#else"] +
                 [f"{a} = {g.name}_rq({a}, r + {c * words});" for a, c, j in accs] + ["#endif"] +
                 [f"o[{j * oc + c}] = {g.name}_act({a});" for a, c, j in accs])
 
@@ -240,7 +240,7 @@ def _split_requant_lines(P: str, g: Gemm, zp_after: int) -> list[str]:
 
 def _requant_asm(accs: list[tuple[str, int, int]], words: int, zp_after: int) -> list[str]:
     """tv_requant_fast_words + SSAT of every accumulator of a block in one statement: per channel
-    its multiplier and shift loaded once, per output LDRD k, AND, SUBS, SBC, SMLAL, ASR, SSAT
+    its multiplier and shift loaded once, per output LDRD k, SMLAL, LSR, SMLAL, ASR, SSAT
     (GCC's allocation of the C form next to the block: about 14 instructions per output)."""
     text = []
     for c in sorted({c for _, c, _ in accs}):
@@ -249,16 +249,15 @@ def _requant_asm(accs: list[tuple[str, int, int]], words: int, zp_after: int) ->
         for a, cc, _ in accs:
             if cc != c:
                 continue
-            text += [f"ldrd %[lo], %[hi], [%[r], #{base + 8}]", f"and %[t], %[{a}], #0x80000000",
-                     "subs %[lo], %[lo], %[t]", "sbc %[hi], %[hi], #0", f"smlal %[lo], %[hi], %[{a}], %[m]",
-                     f"asr %[{a}], %[hi], %[s]"]
+            text += [f"ldrd %[lo], %[hi], [%[r], #{base + 8}]", f"smlal %[lo], %[hi], %[{a}], %[m]",
+                     f"lsr %[t], %[{a}], #31", "smlal %[lo], %[hi], %[t], %[c]", f"asr %[{a}], %[hi], %[s]"]
             if zp_after:
                 text.append(f"{'add' if zp_after > 0 else 'sub'} %[{a}], %[{a}], #{abs(zp_after)}")
             text.append(f"ssat %[{a}], #8, %[{a}]")
     outs = ", ".join([f'[{a}] "+r"({a})' for a, _, _ in accs] +
                      [f'[{t}] "=&r"({t}_)' for t in ("m", "s", "lo", "hi", "t")])
     return (["{", "    int32_t m_, s_, lo_, hi_, t_;", "    __asm__(", *[f'        "{t}\\n\\t"' for t in text],
-             f"        : {outs}", '        : [r] "r"(r)', '        : "cc", "memory");', "}"])
+             f"        : {outs}", '        : [r] "r"(r), [c] "r"(INT32_MIN)', '        : "memory");', "}"])
 
 
 class _Emitter:
@@ -312,7 +311,10 @@ class _Emitter:
         body = self._c_block(nch, npx)
         if self.size:
             return out + body
-        return out + [f"#if {self.P.upper()}_ARM_DSP"] + self._asm_block(nch, npx) + ["#else"] + body + ["#endif"]
+        # the accumulators in fixed registers, so that the requantization block takes them where
+        # the multiply-accumulate block leaves them (else GCC shuffles them with 4-6 MOVs)
+        fixed = [f'register int32_t a{c}{j} __asm__("r{2 * c + j}") = {bias[c]};' for c in range(nch) for j in range(npx)]
+        return [f"#if {self.P.upper()}_ARM_ASM"] + fixed + self._asm_block(nch, npx) + ["#else"] + out + body + ["#endif"]
 
     def _c_block(self, nch: int, npx: int) -> list[str]:
         P, out = self.P, []

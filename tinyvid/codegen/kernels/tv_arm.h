@@ -24,6 +24,15 @@
 #define TV_ARM_DSP 0
 #endif
 
+/* Inline assembly blocks of the kernels: on a DSP core in an optimised build (at -O0 GCC
+   keeps a frame pointer and may not find the registers a block names; the C path beside
+   every block is the same arithmetic). */
+#if TV_ARM_DSP && defined(__OPTIMIZE__)
+#define TV_ARM_ASM 1
+#else
+#define TV_ARM_ASM 0
+#endif
+
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #define TV_ARM_MVE 1
 #else
@@ -207,9 +216,10 @@ static inline int32_t tv_requant_fast(int32_t acc, int32_t m, int64_t k, int32_t
 
 /**
  * tv_requant_fast(acc, m, k, sh) with k as its two words (@p k_lo, @p k_hi) and
- * @p sh32 = sh - 32. On the core it is AND, SUBS, SBC, SMLAL, ASR in assembly: GCC 12
- * allocates the 64-bit form badly next to register-blocked kernels (spills, about 13
- * instructions per output in the 1x1 GEMM against 8 with this and SSAT + STRB).
+ * @p sh32 = sh - 32. On the core: SMLAL k += acc * m, LSR t = [acc < 0], SMLAL
+ * k += t * (-2^31), ASR of the high word, in assembly: GCC 12 allocates the 64-bit form
+ * badly next to register-blocked kernels (spills, about 13 instructions per output in
+ * the 1x1 GEMM against 8 with this and SSAT + STRB).
  */
 static inline int32_t tv_requant_fast_words(int32_t acc, int32_t m, int32_t k_lo, int32_t k_hi, int32_t sh32)
 {
@@ -217,14 +227,12 @@ static inline int32_t tv_requant_fast_words(int32_t acc, int32_t m, int32_t k_lo
     uint32_t lo = (uint32_t)k_lo;
     uint32_t t;
     int32_t hi = k_hi;
-    __asm__("and %[t], %[acc], #0x80000000\n\t"
-            "subs %[lo], %[lo], %[t]\n\t"
-            "sbc %[hi], %[hi], #0\n\t"
-            "smlal %[lo], %[hi], %[acc], %[m]\n\t"
+    __asm__("smlal %[lo], %[hi], %[acc], %[m]\n\t"
+            "lsr %[t], %[acc], #31\n\t"
+            "smlal %[lo], %[hi], %[t], %[c]\n\t"
             "asr %[hi], %[hi], %[s]"
             : [lo] "+&r"(lo), [hi] "+&r"(hi), [t] "=&r"(t)
-            : [acc] "r"(acc), [m] "r"(m), [s] "r"(sh32)
-            : "cc");
+            : [acc] "r"(acc), [m] "r"(m), [s] "r"(sh32), [c] "r"(INT32_MIN));
     return hi;
 #else
     const uint64_t k = ((uint64_t)(uint32_t)k_hi << 32) | (uint64_t)(uint32_t)k_lo;
