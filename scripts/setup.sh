@@ -26,4 +26,24 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing tinyvid and its dependencies into .venv (TensorFlow is large: a few minutes the first time)"
 .venv/bin/python -m pip install -q -e ".[test]"
+# Real video clips for the tests (static and moving cameras): Debian's opencv-doc
+# ships them; its .deb is unpacked into .cache/video, not installed.
+CLIPS=.cache/video
+if [ ! -f "$CLIPS/Megamind.avi" ]; then
+  DATA=usr/share/doc/opencv-doc/examples/data
+  mkdir -p "$CLIPS"
+  if [ -f "/$DATA/Megamind.avi" ]; then
+    cp "/$DATA/vtest.avi" "/$DATA/tree.avi" "/$DATA/Megamind.avi" "$CLIPS/"
+  else
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1); then
+      dpkg-deb --fsys-tarfile "$tmp"/opencv-doc_*.deb | tar -x -C "$tmp" "./$DATA/vtest.avi" "./$DATA/tree.avi" "./$DATA/Megamind.avi"
+      mv "$tmp/$DATA/vtest.avi" "$tmp/$DATA/tree.avi" "$tmp/$DATA/Megamind.avi" "$CLIPS/"
+      echo "setup: real video clips for the tests in $CLIPS"
+    else
+      echo "setup: could not download opencv-doc (no package index?): the tests on real clips will be skipped"
+    fi
+    rm -rf "$tmp"
+  fi
+fi
 echo "setup: done"

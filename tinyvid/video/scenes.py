@@ -47,15 +47,20 @@ def synthetic_stream(frames: int = 300, *, seed: int = 0, camera: str = "static"
     ss = _scene._SS
     h, w = size
     H, W = h * ss, w * ss
-    pan = 0.0 if camera == "static" else rng.uniform(0.6, 1.2) * ss  # supersampled pixels a frame
+    pan = 0.0 if camera == "static" else rng.uniform(1.5, 3.0) * ss  # supersampled pixels a frame
     margin = 4 * ss
     scene_w = W + 2 * margin + int(np.ceil(pan * frames))
     bg, bg_mean = _scene._background(rng, H + 2 * margin, scene_w)
-    poles = [_scene._Pole(rng, H, W, bg_mean) for _ in range(rng.integers(0, 3))]
+    poles = [_scene._Pole(rng, H, W, bg_mean) for _ in range(rng.integers(1, 3) if camera == "static" else 0)]
+    if camera == "moving":  # poles all along the scene the camera pans over
+        poles = [_scene._Pole(rng, H, W, bg_mean) for _ in range(max(2, int(scene_w / W * 2)))]
+        for pole in poles:
+            pole.x = rng.uniform(0, scene_w)
+    pole_x = [pole.x for pole in poles]
     plan = _plan_events(rng, frames, H, W, bg_mean)
     gain0, drift = rng.uniform(0.8, 1.1), rng.uniform(-0.08, 0.08)
     noise = rng.uniform(0.006, 0.012)
-    shake = 0.0 if camera == "static" else 1.0 * ss
+    shake = 0.0 if camera == "static" else 1.5 * ss
     out = np.empty((frames, h, w, 3), np.uint8)
     labels = np.zeros(frames, np.int64)
     active = np.zeros(frames, bool)
@@ -64,7 +69,8 @@ def synthetic_stream(frames: int = 300, *, seed: int = 0, camera: str = "static"
         dy, dx = int(np.clip(dy, -margin, margin)), int(np.clip(dx, -margin, margin))
         x = margin + dx + int(round(pan * t))
         frame = bg[margin + dy: margin + dy + H, x: x + W].copy()
-        for pole in poles:
+        for pole, x0 in zip(poles, pole_x):
+            pole.x = x0 - pan * t - dx  # fixed in the scene: the camera moves past it
             pole.draw(frame, t)
         event = next((e for e in plan if e[0] <= t < e[0] + e[1]), None)
         if event is not None:
@@ -85,7 +91,7 @@ def synthetic_stream(frames: int = 300, *, seed: int = 0, camera: str = "static"
 
 def _plan_events(rng, frames: int, H: int, W: int, bg_mean: float) -> list[tuple[int, int, int, object]]:
     """``[(first frame, frames, class, target)]``: objects that cross the picture,
-    separated by static stretches of 25 to 80 frames."""
+    separated by static stretches of 50 to 130 frames."""
     plan = []
     t = int(rng.integers(10, 40))
     while t < frames:
@@ -100,5 +106,5 @@ def _plan_events(rng, frames: int, H: int, W: int, bg_mean: float) -> list[tuple
         target.x0 = -extent if direction > 0 else W + extent
         length = int(np.ceil((W + 2 * extent) / (speed * W)))
         plan.append((t, length, label, target))
-        t += length + int(rng.integers(25, 80))
+        t += length + int(rng.integers(50, 130))
     return plan

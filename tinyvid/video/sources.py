@@ -107,7 +107,10 @@ def load_stream(source: str | None, image: tuple[int, int, int], *, fps: float |
     if source in ("synthetic", "synthetic-moving"):
         n = SYNTHETIC_FRAMES if max_frames is None else limit
         camera_kind = "moving" if source.endswith("moving") else "static"
-        scene = scenes.synthetic_stream(n, seed=seed, camera=camera_kind)
+        # rendered at the model's aspect ratio, so that the crop keeps every pixel the
+        # ground truth was decided on
+        native = (max(h, round(scenes.SIZE[0] * h / max(h, w))), max(w, round(scenes.SIZE[0] * w / max(h, w))))
+        scene = scenes.synthetic_stream(n, seed=seed, camera=camera_kind, size=native)
         rate = scenes.FPS if fps is None else float(fps)
         step = max(1, int(round(scenes.FPS / rate))) if rate < scenes.FPS else 1
         keep = np.arange(0, n, step)
