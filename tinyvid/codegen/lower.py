@@ -33,8 +33,10 @@ class LoweredModel:
 
     @property
     def overlaps(self) -> dict[int, tuple[int, int]]:
-        """Output tensor -> (input tensor, d) for the calls whose kernel may write over a dying input."""
-        return {op.outputs[0]: c.overlap for op, c in zip(self.graph.operators, self.calls) if c.overlap is not None}
+        """Output tensor -> (input tensor, d, exact) for the calls whose kernel may write over a dying
+        input: from d bytes before it on, or (exact) only exactly d bytes before it."""
+        return {op.outputs[0]: (*c.overlap, c.overlap_exact)
+                for op, c in zip(self.graph.operators, self.calls) if c.overlap is not None}
 
 
 def _hint() -> str:

@@ -5,9 +5,11 @@ reads it (model inputs from the start, model outputs to the end). Tensors whose
 lifetimes overlap never share bytes. A RESHAPE-like output aliases its input
 (same bytes, merged lifetime): tensors are written once, so sharing is safe.
 An output that a kernel may write over its dying input (``overlaps``: output ->
-(input, d), see :mod:`tinyvid.codegen.overlap`) may be placed anywhere from ``d``
-bytes before that input on, overlapping it, when the input's buffer ends at that
-operator; the pair then takes ``max(out, d + in)`` bytes instead of ``out + in``.
+(input, d[, exact]), see :mod:`tinyvid.codegen.overlap`) may be placed anywhere
+from ``d`` bytes before that input on (``exact``: only exactly ``d`` bytes before
+it, for in-place kernels that keep each byte's position), overlapping it, when the
+input's buffer ends at that operator; the pair then takes ``max(out, d + in)``
+bytes instead of ``out + in``.
 Buffers are placed one by one, each at the best-fitting gap among the buffers
 already placed that are alive at the same time; several placement orders are tried
 (largest first, as TFLM's greedy planner; earliest first; longest-lived first) and
@@ -51,7 +53,7 @@ class MemoryPlan:
     buffers: list[Buffer]
 
 
-def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple[int, int]] | None = None) -> MemoryPlan:
+def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple] | None = None) -> MemoryPlan:
     """Plan the arena for ``graph``; ``aliases`` maps an output tensor to the input it may share,
     ``overlaps`` an output to (input, d): it may start ``d`` bytes before that input."""
     n_ops = len(graph.operators)
@@ -94,14 +96,16 @@ def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple
         b.first = min(b.first, first[i])
         b.last = max(b.last, last[i])
     owner = {m: r for r, b in buffers.items() for m in b.members}
-    # (output buffer, input buffer) -> least input offset minus output offset that is safe
-    pairs: dict[tuple[int, int], int] = {}
-    for out, (inp, d) in (overlaps or {}).items():
+    # (output buffer, input buffer) -> (input offset minus output offset that is safe, only exactly that)
+    pairs: dict[tuple[int, int], tuple[int, bool]] = {}
+    for out, (inp, d, *exact) in (overlaps or {}).items():
         ob, ib = owner.get(out), owner.get(inp)
         if ob is None or ib is None or ob == ib:
             continue
         if buffers[ib].last == first[out] and buffers[ob].first == first[out] and out == ob:
-            pairs[(ob, ib)] = _align(max(0, d))
+            if exact and exact[0] and d % ALIGNMENT:
+                continue
+            pairs[(ob, ib)] = (_align(max(0, d)), bool(exact and exact[0]))
 
     orders = (
         lambda b: (-b.size, b.first, b.root),
@@ -122,16 +126,16 @@ def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple
     return MemoryPlan(offsets=offsets, arena_bytes=arena, buffers=placed)
 
 
-def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int, int], int]):
+def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int, int], tuple[int, bool]]):
     """Each output buffer joined to its input buffer as one buffer (the output ``d`` bytes
     before the input), at most one join per buffer so that chains cannot grow; the
     pairs left are kept as placement constraints."""
     used: set[int] = set()
     out: dict[int, Buffer] = {r: b.copy() for r, b in buffers.items()}
     saving = lambda kv: buffers[kv[0][0]].size + buffers[kv[0][1]].size - max(buffers[kv[0][0]].size,
-                                                                                  kv[1] + buffers[kv[0][1]].size)
-    for (ob, ib), d in sorted(pairs.items(), key=saving, reverse=True):
-        if ob in used or ib in used or saving(((ob, ib), d)) <= 0:
+                                                                                  kv[1][0] + buffers[kv[0][1]].size)
+    for (ob, ib), (d, _) in sorted(pairs.items(), key=saving, reverse=True):
+        if ob in used or ib in used or saving(((ob, ib), (d, False))) <= 0:
             continue
         used.update((ob, ib))
         o, i = out.pop(ob), out[ib]
@@ -142,20 +146,22 @@ def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int
     return list(out.values()), rest
 
 
-def _busy(b: Buffer, p: Buffer, pairs: dict[tuple[int, int], int]) -> tuple[int, int]:
+def _busy(b: Buffer, p: Buffer, pairs: dict[tuple[int, int], tuple[int, bool]]) -> tuple[int, int]:
     """Bytes of the placed buffer ``p`` that ``b`` must not overlap: an interval [lo, hi) such
-    that b may start at o only if o + b.size <= lo or o >= hi."""
+    that b may start at o only if o + b.size <= lo or o >= hi. (An exact pair is only
+    placed together by :func:`_merge_pairs`; here it is an ordinary conflict.)"""
+    pair = pairs.get((b.root, p.root)) or pairs.get((p.root, b.root))
+    if pair is None or pair[1]:
+        return p.offset, p.offset + p.size
     if (b.root, p.root) in pairs:  # b is an output that may be written over its dying input p
-        d = min(pairs[(b.root, p.root)], b.size)
+        d = min(pairs[(b.root, p.root)][0], b.size)
         lo = p.offset - d + b.size
         return lo, max(lo, p.offset + p.size)
-    if (p.root, b.root) in pairs:  # b is the input of the already placed output p
-        d = min(pairs[(p.root, b.root)], p.size)
-        return p.offset, p.offset + d
-    return p.offset, p.offset + p.size
+    d = min(pairs[(p.root, b.root)][0], p.size)  # b is the input of the already placed output p
+    return p.offset, p.offset + d
 
 
-def _place(buffers: list[Buffer], key, pairs: dict[tuple[int, int], int] | None = None) -> list[Buffer]:
+def _place(buffers: list[Buffer], key, pairs: dict[tuple[int, int], tuple[int, bool]] | None = None) -> list[Buffer]:
     order = sorted(buffers, key=key)
     placed: list[Buffer] = []
     pairs = pairs or {}

@@ -20,7 +20,7 @@ import numpy as np
 
 from tinyvid.codegen.cformat import int_literal
 from tinyvid.codegen.fast.requant import clamp_c, fast_requant, reference_requant
-from tinyvid.codegen.ops.add import LEFT_SHIFT, add_sub_params
+from tinyvid.codegen.ops.add import LEFT_SHIFT, add_sub_params, elementwise_overlap
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 
 TARGETS = ("dsp",)
@@ -69,7 +69,9 @@ def specialise(ctx: LoweringContext, call):
         "}",
         "",
     ])
-    return KernelCall(("arm",), f"{fn}({a}, {b}, @T{y}@);", code=code, variant="dsp-add-tables")
+    # element i of each input is read once, before element i of the output is written
+    return KernelCall(("arm",), f"{fn}({a}, {b}, @T{y}@);", code=code, variant="dsp-add-tables",
+                      overlap=elementwise_overlap(ctx))
 
 
 def _loop(n: int, body: list[str], unroll: int = 4) -> list[str]:

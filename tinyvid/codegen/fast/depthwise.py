@@ -158,8 +158,11 @@ def specialise(ctx: LoweringContext, call):
     fn = f"{p}_op{ctx.op.index}_dwconv"
     x, y = ctx.input(0), ctx.output()
     code = _source(layer, fn, consts, taps, per_channel.shape[1], fast is not None, plane_bytes(ctx), p, P)
+    # each channel is staged whole before its outputs are written, and with one output per input
+    # channel those go only to bytes of channels already staged: the output may be written in place
+    in_place = (x.index, 0) if layer.dm == 1 and layer.batches == 1 else None
     return KernelCall(("arm",), f"{fn}(@T{x.index}@, @T{y.index}@);", code=code,
-                      variant="dsp-dw3" if layer.pair3 else "dsp-dw")
+                      variant="dsp-dw3" if layer.pair3 else "dsp-dw", overlap=in_place, overlap_exact=True)
 
 
 def _channel_words(layer: Layer, weights, folded, mult, shift, fast) -> np.ndarray:

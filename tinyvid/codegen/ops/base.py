@@ -49,6 +49,7 @@ class KernelCall:
     alias: tuple[int, int] | None = None  # (output, input): output may share the input's bytes
     returns_status: bool = False  # the call is an int expression: non-zero is a failure
     overlap: tuple[int, int] | None = None  # (input, d): the output may start d bytes before that input (overlap.py)
+    overlap_exact: bool = False  # ... exactly d bytes before it, not more (in-place kernels that keep positions)
     code: str = ""  # C definitions this call needs (static functions), placed before <prefix>_invoke
     variant: str = "c"  # which kernel runs it: "c" (portable) or the name of a specialisation
 
