@@ -294,3 +294,138 @@ def concat_model(rng, shapes, axis) -> bytes:
     y = T(tuple(out), "int8", scale, zp)
     n = len(xs)
     return build(xs + [y], [Op("CONCATENATION", list(range(n)), [n], "ConcatenationOptions", dict(Axis=axis))], list(range(n)), [n])
+
+
+# --- vision operators (tests/codegen/test_ops_vision.py) --------------------------------
+
+def _i32(values) -> T:
+    data = np.asarray(values, np.int32)
+    return T(tuple(data.shape), "int32", data=data)
+
+
+def resize_model(rng, opcode, *, n, h, w, c, oh, ow, align_corners=False, half_pixel_centers=False) -> bytes:
+    x = _act_tensor(rng, (n, h, w, c))
+    y = T((n, oh, ow, c), "int8", x.scale, x.zero_point)
+    options_type = {"RESIZE_BILINEAR": "ResizeBilinearOptions", "RESIZE_NEAREST_NEIGHBOR": "ResizeNearestNeighborOptions"}[opcode]
+    op = Op(opcode, [0, 1], [2], options_type, dict(AlignCorners=align_corners, HalfPixelCenters=half_pixel_centers))
+    return build([x, _i32([oh, ow]), y], [op], [0], [2])
+
+
+def strided_slice_model(rng, shape, begin, end, strides, *, begin_mask=0, end_mask=0, shrink_axis_mask=0) -> bytes:
+    """The output shape is numpy's for the same slices (Python's slicing rules are TFLite's)."""
+    index = []
+    for a in range(len(shape)):
+        if shrink_axis_mask & (1 << a):
+            index.append(begin[a])
+        else:
+            index.append(slice(None if begin_mask & (1 << a) else begin[a], None if end_mask & (1 << a) else end[a], strides[a]))
+    out_shape = np.empty(shape, np.int8)[tuple(index)].shape
+    x = _act_tensor(rng, shape)
+    y = T(tuple(out_shape), "int8", x.scale, x.zero_point)
+    op = Op("STRIDED_SLICE", [0, 1, 2, 3], [4], "StridedSliceOptions",
+            dict(BeginMask=begin_mask, EndMask=end_mask, ShrinkAxisMask=shrink_axis_mask))
+    return build([x, _i32(begin), _i32(end), _i32(strides), y], [op], [0], [4])
+
+
+def slice_model(rng, shape, begin, size) -> bytes:
+    out_shape = tuple(d - b if s == -1 else s for d, b, s in zip(shape, begin, size))
+    x = _act_tensor(rng, shape)
+    y = T(out_shape, "int8", x.scale, x.zero_point)
+    return build([x, _i32(begin), _i32(size), y], [Op("SLICE", [0, 1, 2], [3])], [0], [3])
+
+
+def transpose_model(rng, shape, perm) -> bytes:
+    x = _act_tensor(rng, shape)
+    y = T(tuple(shape[p] for p in perm), "int8", x.scale, x.zero_point)
+    return build([x, _i32(perm), y], [Op("TRANSPOSE", [0, 1], [2])], [0], [2])
+
+
+def split_model(rng, opcode, shape, axis, sizes) -> bytes:
+    """SPLIT (equal sizes), SPLIT_V (any sizes) or UNPACK (sizes all 1, the axis dropped)."""
+    x = _act_tensor(rng, shape)
+    ax = axis % len(shape)
+    outs = []
+    for s in sizes:
+        out = list(shape)
+        if opcode == "UNPACK":
+            del out[ax]
+        else:
+            out[ax] = s
+        outs.append(T(tuple(out), "int8", x.scale, x.zero_point))
+    n = len(outs)
+    if opcode == "SPLIT":
+        tensors, inputs = [_i32([axis]), x] + outs, [0, 1]
+        op = Op("SPLIT", inputs, list(range(2, 2 + n)), "SplitOptions", dict(NumSplits=n))
+        return build(tensors, [op], [1], list(range(2, 2 + n)))
+    if opcode == "SPLIT_V":
+        tensors = [x, _i32(sizes), _i32([axis])] + outs
+        op = Op("SPLIT_V", [0, 1, 2], list(range(3, 3 + n)), "SplitVOptions", dict(NumSplits=n))
+        return build(tensors, [op], [0], list(range(3, 3 + n)))
+    op = Op("UNPACK", [0], list(range(1, 1 + n)), "UnpackOptions", dict(Num=n, Axis=axis))
+    return build([x] + outs, [op], [0], list(range(1, 1 + n)))
+
+
+def pack_model(rng, shape, n, axis) -> bytes:
+    scale, zp = float(rng.uniform(0.01, 0.2)), int(rng.integers(-128, 128))
+    xs = [T(tuple(shape), "int8", scale, zp) for _ in range(n)]
+    out = list(shape)
+    out.insert(axis % (len(shape) + 1), n)
+    y = T(tuple(out), "int8", scale, zp)
+    return build(xs + [y], [Op("PACK", list(range(n)), [n], "PackOptions", dict(ValuesCount=n, Axis=axis))], list(range(n)), [n])
+
+
+def gather_model(rng, shape, axis, indices) -> bytes:
+    x = _act_tensor(rng, shape)
+    idx = _i32(indices)
+    ax = axis % len(shape)
+    out = tuple(shape[:ax]) + tuple(idx.shape) + tuple(shape[ax + 1:])
+    y = T(out, "int8", x.scale, x.zero_point)
+    return build([x, idx, y], [Op("GATHER", [0, 1], [2], "GatherOptions", dict(Axis=axis))], [0], [2])
+
+
+def binary_op_model(rng, opcode, shape1, shape2, *, options_type=None, const_second=False, out_same_as_first=False) -> bytes:
+    """A two-input int8 operator without options of its own (MAXIMUM, MINIMUM, PRELU, SQUARED_DIFFERENCE)."""
+    out_shape = np.broadcast_shapes(tuple(shape1), tuple(shape2))
+    a, b = _act_tensor(rng, shape1), _act_tensor(rng, shape2)
+    if const_second:
+        b.data = rng.integers(-128, 128, shape2).astype(np.int8)
+    y = T(tuple(out_shape), "int8", a.scale, a.zero_point) if out_same_as_first else _act_tensor(rng, out_shape, scale=rng.uniform(0.01, 0.3))
+    return build([a, b, y], [Op(opcode, [0, 1], [2], options_type, {})], [0] if const_second else [0, 1], [2])
+
+
+def transpose_conv_model(rng, *, n=1, h, w, cin, cout, kh, kw, stride=(1, 1), padding="SAME", bias=True, per_channel=True,
+                         act="NONE", out_hw=None) -> bytes:
+    if out_hw is None:
+        out_hw = ((h * stride[0], w * stride[1]) if padding == "SAME"
+                  else ((h - 1) * stride[0] + kh, (w - 1) * stride[1] + kw))
+    oh, ow = out_hw
+    x = _act_tensor(rng, (n, h, w, cin))
+    wdata = rng.integers(-127, 128, (cout, kh, kw, cin)).astype(np.int8)
+    wscales = [float(s) for s in rng.uniform(0.001, 0.05, cout)] if per_channel else float(rng.uniform(0.001, 0.05))
+    wt = T((cout, kh, kw, cin), "int8", wscales, [0] * cout if per_channel else 0, 0, wdata)
+    tensors = [_i32([n, oh, ow, cout]), wt, x]
+    inputs = [0, 1, 2]
+    if bias:
+        ws = np.atleast_1d(np.asarray(wscales, np.float32))
+        bs = [float(np.float32(x.scale) * s) for s in ws]
+        tensors.append(T((cout,), "int32", bs, [0] * len(bs), 0, rng.integers(-5000, 5000, cout).astype(np.int32)))
+        inputs.append(3)
+    tensors.append(_act_tensor(rng, (n, oh, ow, cout), scale=rng.uniform(0.02, 0.5)))
+    yi = len(tensors) - 1
+    op = Op("TRANSPOSE_CONV", inputs, [yi], "TransposeConvOptions",
+            dict(Padding=_PAD[padding], StrideW=stride[1], StrideH=stride[0], FusedActivationFunction=_ACT[act]))
+    return build(tensors, [op], [2], [yi])
+
+
+def space_batch_model(rng, opcode, shape, block, edges) -> bytes:
+    """SPACE_TO_BATCH_ND (edges: paddings) or BATCH_TO_SPACE_ND (edges: crops), NHWC."""
+    b, h, w, c = shape
+    (t, bo), (l, r) = edges
+    if opcode == "SPACE_TO_BATCH_ND":
+        out = (b * block[0] * block[1], (h + t + bo) // block[0], (w + l + r) // block[1], c)
+    else:
+        out = (b // (block[0] * block[1]), h * block[0] - t - bo, w * block[1] - l - r, c)
+    x = _act_tensor(rng, shape)
+    y = T(out, "int8", x.scale, x.zero_point)
+    options_type = {"SPACE_TO_BATCH_ND": "SpaceToBatchNDOptions", "BATCH_TO_SPACE_ND": "BatchToSpaceNDOptions"}[opcode]
+    return build([x, _i32(block), _i32(edges), y], [Op(opcode, [0, 1, 2], [3], options_type, {})], [0], [3])

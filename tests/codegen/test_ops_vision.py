@@ -17,7 +17,8 @@ from tinyvid.codegen.boundary import strip_float_io
 from tinyvid.codegen.verify import verify
 from tinyvid.model.reader import load_graph
 
-from .modelbuilder import Op, T, build
+from .modelbuilder import (Op, T, binary_op_model, build, gather_model, pack_model, resize_model, slice_model,
+                           space_batch_model, split_model, strided_slice_model, transpose_conv_model, transpose_model)
 
 PROPERTY = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
@@ -90,3 +91,143 @@ def test_an_unsupported_operator_is_refused_before_anything_is_written(tmp_path)
     assert "operator 1 (EXP)" in str(err.value)
     assert "tinyvid/codegen/ops/__init__.py" in err.value.hint
     assert not (tmp_path / "out").exists()
+
+
+# --- resizing ------------------------------------------------------------------------------
+
+@PROPERTY
+@given(seed=SEEDS, opcode=st.sampled_from(["RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"]), n=st.integers(1, 2),
+       h=st.integers(1, 7), w=st.integers(1, 7), c=st.integers(1, 4), oh=st.integers(1, 15), ow=st.integers(1, 15),
+       mode=st.sampled_from(["plain", "align_corners", "half_pixel_centers"]))
+def test_resize_matches_tflm(seed, opcode, n, h, w, c, oh, ow, mode):
+    rng = np.random.default_rng(seed)
+    assert_bit_exact(resize_model(rng, opcode, n=n, h=h, w=w, c=c, oh=oh, ow=ow, align_corners=mode == "align_corners",
+                                  half_pixel_centers=mode == "half_pixel_centers"))
+
+
+# --- slicing, transposing, splitting, packing, gathering -------------------------------------
+
+@st.composite
+def strided_slices(draw):
+    rank = draw(st.integers(1, 4))
+    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank)))
+    begin = [draw(st.integers(-d - 1, d + 1)) for d in shape]
+    end = [draw(st.integers(-d - 1, d + 1)) for d in shape]
+    strides = [draw(st.sampled_from([-2, -1, 1, 1, 2, 3])) for _ in shape]
+    masks = [draw(st.integers(0, (1 << rank) - 1)) for _ in range(3)]
+    return shape, begin, end, strides, masks
+
+
+@PROPERTY
+@given(seed=SEEDS, case=strided_slices())
+def test_strided_slice_matches_tflm(seed, case):
+    shape, begin, end, strides, (begin_mask, end_mask, shrink) = case
+    # a shrunk axis takes one valid index (TFLite refuses any other)
+    assume(all(-d <= b < d for d, b, a in zip(shape, begin, range(len(shape))) if shrink & (1 << a)))
+    shrink &= ~begin_mask
+    model = strided_slice_model(np.random.default_rng(seed), shape, begin, end, strides, begin_mask=begin_mask,
+                                end_mask=end_mask, shrink_axis_mask=shrink)
+    out = load_graph(model).output_tensors()[0]
+    assume(out.size > 0)
+    assert_bit_exact(model)
+
+
+@PROPERTY
+@given(seed=SEEDS, shape=st.lists(st.integers(1, 6), min_size=1, max_size=5), data=st.data())
+def test_slice_matches_tflm(seed, shape, data):
+    begin = [data.draw(st.integers(0, d - 1)) for d in shape]
+    size = [data.draw(st.sampled_from([-1, *range(1, d - b + 1)])) for d, b in zip(shape, begin)]
+    assert_bit_exact(slice_model(np.random.default_rng(seed), tuple(shape), begin, size))
+
+
+@PROPERTY
+@given(seed=SEEDS, shape=st.lists(st.integers(1, 5), min_size=1, max_size=5), data=st.data())
+def test_transpose_matches_tflm(seed, shape, data):
+    perm = data.draw(st.permutations(range(len(shape))))
+    assert_bit_exact(transpose_model(np.random.default_rng(seed), tuple(shape), list(perm)))
+
+
+@PROPERTY
+@given(seed=SEEDS, opcode=st.sampled_from(["SPLIT", "SPLIT_V", "UNPACK"]), shape=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+       data=st.data())
+def test_split_and_unpack_match_tflm(seed, opcode, shape, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    size = shape[axis]
+    if opcode == "UNPACK":
+        assume(len(shape) > 1)
+        sizes = [1] * size
+    elif opcode == "SPLIT":
+        n = data.draw(st.sampled_from([k for k in range(1, size + 1) if size % k == 0]))
+        sizes = [size // n] * n
+    else:
+        cuts = sorted(data.draw(st.lists(st.integers(1, size - 1), max_size=3, unique=True))) if size > 1 else []
+        sizes = [b - a for a, b in zip([0, *cuts], [*cuts, size])]
+    assert_bit_exact(split_model(np.random.default_rng(seed), opcode, tuple(shape), axis, sizes))
+
+
+@PROPERTY
+@given(seed=SEEDS, shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), n=st.integers(1, 4), data=st.data())
+def test_pack_matches_tflm(seed, shape, n, data):
+    axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    assert_bit_exact(pack_model(np.random.default_rng(seed), tuple(shape), n, axis))
+
+
+@PROPERTY
+@given(seed=SEEDS, shape=st.lists(st.integers(1, 6), min_size=1, max_size=4), data=st.data())
+def test_gather_with_constant_indices_matches_tflm(seed, shape, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    index_shape = data.draw(st.sampled_from([(3,), (1,), (2, 2)]))
+    indices = np.asarray(data.draw(st.lists(st.integers(0, shape[axis] - 1), min_size=int(np.prod(index_shape)),
+                                            max_size=int(np.prod(index_shape))))).reshape(index_shape)
+    assume(len(shape) - 1 + len(index_shape) <= 4)
+    assert_bit_exact(gather_model(np.random.default_rng(seed), tuple(shape), axis, indices.tolist()))
+
+
+# --- elementwise ---------------------------------------------------------------------------
+
+BROADCASTS = [((1, 4, 4, 3), (1, 4, 4, 3)), ((1, 4, 4, 3), (1, 1, 1, 3)), ((1, 3, 5, 2), (3, 1, 2)), ((2, 7), (7,)),
+              ((1, 5, 1, 2), (1, 1, 3, 1)), ((6,), (1,))]
+
+
+@PROPERTY
+@given(seed=SEEDS, opcode=st.sampled_from(["MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE"]), shapes=st.sampled_from(BROADCASTS),
+       const_second=st.booleans(), same=st.booleans())
+def test_minimum_maximum_and_squared_difference_match_tflm(seed, opcode, shapes, const_second, same):
+    rng = np.random.default_rng(seed)
+    assume(opcode != "SQUARED_DIFFERENCE" or not same)
+    # TFLM's MAXIMUM / MINIMUM compare stored values: converters give them one quantization
+    assert_bit_exact(binary_op_model(rng, opcode, *shapes, const_second=const_second, out_same_as_first=same))
+
+
+@PROPERTY
+@given(seed=SEEDS, shapes=st.sampled_from([((1, 4, 4, 3), (1, 1, 3)), ((1, 4, 4, 3), (1, 4, 4, 3)), ((1, 3, 2, 5), (5,)),
+                                           ((2, 6), (6,))]), const_alpha=st.booleans())
+def test_prelu_matches_tflm(seed, shapes, const_alpha):
+    assert_bit_exact(binary_op_model(np.random.default_rng(seed), "PRELU", *shapes, const_second=const_alpha), samples=8)
+
+
+# --- transposed and dilated convolutions ---------------------------------------------------
+
+@PROPERTY
+@given(seed=SEEDS, n=st.integers(1, 2), h=st.integers(1, 6), w=st.integers(1, 6), cin=st.integers(1, 5), cout=st.integers(1, 5),
+       kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       padding=st.sampled_from(["SAME", "VALID"]), bias=st.booleans(), per_channel=st.booleans(), act=ACTS)
+def test_transpose_conv_matches_tflm(seed, n, h, w, cin, cout, kh, kw, sh, sw, padding, bias, per_channel, act):
+    rng = np.random.default_rng(seed)
+    assert_bit_exact(transpose_conv_model(rng, n=n, h=h, w=w, cin=cin, cout=cout, kh=kh, kw=kw, stride=(sh, sw),
+                                          padding=padding, bias=bias, per_channel=per_channel, act=act))
+
+
+@PROPERTY
+@given(seed=SEEDS, b=st.integers(1, 2), h=st.integers(1, 7), w=st.integers(1, 7), c=st.integers(1, 4), bh=st.integers(1, 3),
+       bw=st.integers(1, 3), data=st.data())
+def test_space_to_batch_and_back_match_tflm(seed, b, h, w, c, bh, bw, data):
+    rng = np.random.default_rng(seed)
+    top, left = data.draw(st.integers(0, bh)), data.draw(st.integers(0, bw))
+    bottom, right = (-(h + top)) % bh, (-(w + left)) % bw
+    assert_bit_exact(space_batch_model(rng, "SPACE_TO_BATCH_ND", (b, h, w, c), [bh, bw], [[top, bottom], [left, right]]))
+    ct = data.draw(st.integers(0, h * bh - 1))
+    cl = data.draw(st.integers(0, w * bw - 1))
+    cb = data.draw(st.integers(0, h * bh - 1 - ct))
+    cr = data.draw(st.integers(0, w * bw - 1 - cl))
+    assert_bit_exact(space_batch_model(rng, "BATCH_TO_SPACE_ND", (b * bh * bw, h, w, c), [bh, bw], [[ct, cb], [cl, cr]]))

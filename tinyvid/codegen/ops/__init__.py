@@ -38,6 +38,17 @@ _MODULES = (
     "concatenation",
     "mean",
     "hard_swish",
+    "resize",
+    "slice",
+    "transpose",
+    "split",
+    "pack",
+    "gather",
+    "minmax",
+    "prelu",
+    "squared_difference",
+    "transpose_conv",
+    "space_batch",
 )
 
 
