@@ -231,3 +231,92 @@ def test_space_to_batch_and_back_match_tflm(seed, b, h, w, c, bh, bw, data):
     cb = data.draw(st.integers(0, h * bh - 1 - ct))
     cr = data.draw(st.integers(0, w * bw - 1 - cl))
     assert_bit_exact(space_batch_model(rng, "BATCH_TO_SPACE_ND", (b * bh * bw, h, w, c), [bh, bw], [[ct, cb], [cl, cr]]))
+
+
+# --- a chain of them, on the host and on the emulated Cortex-M4F -----------------------------
+
+def chain_model(seed: int) -> bytes:
+    """uint8 camera input -> (folded QUANTIZE) -> RESIZE_BILINEAR -> TRANSPOSE_CONV -> STRIDED_SLICE -> SPLIT ->
+    MAXIMUM -> PRELU -> TRANSPOSE -> (folded QUANTIZE) -> uint8 output."""
+    rng = np.random.default_rng(seed)
+
+    def i32(v):
+        v = np.asarray(v, np.int32)
+        return T(v.shape, "int32", data=v)
+
+    def act(shape, scale, zp):
+        return T(shape, "int8", float(scale), int(zp))
+
+    s = 1 / 255
+    wscales = [float(v) for v in rng.uniform(0.002, 0.02, 6)]
+    tensors = [
+        T((1, 5, 5, 4), "uint8", s, 0),                                              # 0 input
+        act((1, 5, 5, 4), s, -128),                                                  # 1
+        i32([8, 8]),                                                                 # 2
+        act((1, 8, 8, 4), s, -128),                                                  # 3
+        i32([1, 16, 16, 6]),                                                         # 4
+        T((6, 3, 3, 4), "int8", wscales, [0] * 6, 0, rng.integers(-127, 128, (6, 3, 3, 4)).astype(np.int8)),  # 5
+        T((6,), "int32", [float(np.float32(s) * np.float32(v)) for v in wscales], [0] * 6, 0,
+          rng.integers(-3000, 3000, 6).astype(np.int32)),                           # 6
+        act((1, 16, 16, 6), 0.02, -3),                                               # 7
+        i32([0, 1, 0, 0]), i32([1, 15, 16, 6]), i32([1, 2, 2, 1]),                   # 8 9 10
+        act((1, 7, 8, 6), 0.02, -3),                                                 # 11
+        i32([3]),                                                                    # 12
+        act((1, 7, 8, 3), 0.02, -3), act((1, 7, 8, 3), 0.02, -3),                    # 13 14
+        act((1, 7, 8, 3), 0.02, -3),                                                 # 15
+        T((3,), "int8", 0.01, 0, data=np.array([20, -50, 90], np.int8)),             # 16 alpha
+        act((1, 7, 8, 3), 0.015, 5),                                                 # 17
+        i32([0, 3, 1, 2]),                                                           # 18
+        act((1, 3, 7, 8), 0.015, 5),                                                 # 19
+        T((1, 3, 7, 8), "uint8", 0.015, 133),                                        # 20 output
+    ]
+    ops = [
+        Op("QUANTIZE", [0], [1]),
+        Op("RESIZE_BILINEAR", [1, 2], [3], "ResizeBilinearOptions", dict(HalfPixelCenters=True)),
+        Op("TRANSPOSE_CONV", [4, 5, 3, 6], [7], "TransposeConvOptions", dict(Padding=0, StrideW=2, StrideH=2)),
+        Op("STRIDED_SLICE", [7, 8, 9, 10], [11], "StridedSliceOptions", {}),
+        Op("SPLIT", [12, 11], [13, 14], "SplitOptions", dict(NumSplits=2)),
+        Op("MAXIMUM", [13, 14], [15]),
+        Op("PRELU", [15, 16], [17]),
+        Op("TRANSPOSE", [17, 18], [19]),
+        Op("QUANTIZE", [19], [20]),
+    ]
+    return build(tensors, ops, [0], [20])
+
+
+def test_a_chain_of_vision_operators_matches_tflm_on_the_host():
+    model = chain_model(5)
+    assert opcodes(model) == ["RESIZE_BILINEAR", "TRANSPOSE_CONV", "STRIDED_SLICE", "SPLIT", "MAXIMUM", "PRELU", "TRANSPOSE"]
+    assert_bit_exact(model, samples=4)
+
+
+@pytest.mark.emulated
+def test_a_chain_of_vision_operators_on_the_cortex_m4_board_matches_tflite_micro(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "firmware"))
+    from dut_client import DutClient
+    from helpers import have_arm_toolchain, have_qemu
+
+    from tinyvid.build import build_project, launch_board
+    from tinyvid.model.reference import tflm_invoke
+    from tinyvid.project import generate_project
+
+    if not (have_qemu() and have_arm_toolchain()):
+        pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc")
+    path = tmp_path / "chain.tflite"
+    path.write_bytes(chain_model(5))
+    project = generate_project(path, "qemu-mps2-an386", tmp_path / "p")
+    assert project.conversion == "uint8"  # the camera's bytes, fed as u8 - 128 to the int8 C input
+    assert build_project(project.path).warnings == ()
+    rng = np.random.default_rng(3)
+    inputs = [np.zeros(100, np.uint8), np.full(100, 255, np.uint8)] + [rng.integers(0, 256, 100, dtype=np.uint8) for _ in range(2)]
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        for pixels in inputs:
+            out_u8 = tflm_invoke(path, [pixels.reshape(1, 5, 5, 4)])[0].reshape(-1)
+            expected = (out_u8.astype(np.int16) - 128).astype(np.int8)
+            assert dut.tv_load(pixels.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
+            reply = dut.command("tv-infer", timeout=60)
+            assert reply[1] == f"m-tv-output-[{expected.astype(np.uint8).tobytes().hex()}]"
