@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from tinyvid.compress.pipeline import compress, load_matching_dataset
+from tinyvid.compress.data import load_matching_dataset
+from tinyvid.compress.pipeline import compress
 from tinyvid.errors import DataError, ModelError
 
 
@@ -54,16 +55,16 @@ def test_int8_accuracy_is_measured_on_the_test_split(structured_report):
     assert report.test_frames == len(data.test)
 
 
-def test_a_data_set_of_another_shape_is_a_data_error(small_model):
+def test_a_data_set_of_another_shape_is_a_data_error():
     from tinyvid.data import load_dataset
 
     other = load_dataset("synthetic", image_size=(20, 20), channels=1, seed=0)
     with pytest.raises(DataError, match="model takes"):
-        load_matching_dataset(small_model, other)
+        load_matching_dataset((24, 24, 1), 3, other)
 
 
-def test_a_source_name_is_loaded_at_the_model_input_size(small_model):
-    data = load_matching_dataset(small_model, "synthetic")
+def test_a_source_name_is_loaded_at_the_model_input_size():
+    data = load_matching_dataset((24, 24, 1), 3, "synthetic")
     assert data.input_shape == (24, 24, 1)
 
 

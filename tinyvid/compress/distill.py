@@ -130,9 +130,7 @@ def resolve_teacher(teacher, dataset, *, seed: int, epochs: int, out_dir: Path, 
     path = Path(teacher)
     if path.suffix in (".keras", ".h5", ".hdf5") or path.exists():
         return load_keras_model(path)
-    try:
-        from tinyvid.train import train as train_builtin
-    except ImportError as exc:
-        raise ModelError(f"teacher '{teacher}' is not a model file and the train stage is unavailable", "give the teacher as a .keras path") from exc
+    from tinyvid.train import train as train_builtin
+
     result = train_builtin(dataset, arch=str(teacher), seed=seed, out_dir=Path(out_dir) / "teacher", progress=progress)
     return result.model

@@ -12,10 +12,6 @@ def quantize_frames(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.asarray(x, np.float32) * 255.0) - 128.0, -128, 127).astype(np.int8)
 
 
-def keras_predictions(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-
-
 def tflite_outputs(flatbuffer: bytes, x: np.ndarray, *, progress: bool = False, desc: str = "int8 eval") -> np.ndarray:
     """Raw outputs of a ``.tflite`` for float frames ``x`` in [0, 1] (LiteRT's builtin
     kernels): an int8 model is fed ``round(x * 255) - 128`` (or its own input

@@ -28,28 +28,6 @@ def steps_per_epoch(n_frames: int, batch_size: int) -> int:
     return max(1, -(-n_frames // batch_size))
 
 
-def _keep_best():
-    from tinyvid import _tf
-
-    class KeepBest(_tf.keras().callbacks.Callback):
-        """Restore the weights of the epoch with the best validation accuracy."""
-
-        def __init__(self):
-            super().__init__()
-            self.best, self.weights = -1.0, None
-
-        def on_epoch_end(self, epoch, logs=None):
-            acc = float((logs or {}).get("val_accuracy", -1.0))
-            if acc > self.best:
-                self.best, self.weights = acc, self.model.get_weights()
-
-        def on_train_end(self, logs=None):
-            if self.weights is not None:
-                self.model.set_weights(self.weights)
-
-    return KeepBest()
-
-
 def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, callbacks=(), *,
              validation: tuple[np.ndarray, np.ndarray] | None = None, keep_best: bool = False) -> None:
     """Train ``model`` in place for ``options.epochs`` epochs (seeded, shuffled).
@@ -58,7 +36,7 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
     kept (not for pruning, whose masks grow during training).
     """
     from tinyvid import _tf
-    from tinyvid.train.fitting import COSINE_FLOOR, epoch_progress, frame_batches
+    from tinyvid.train.fitting import COSINE_FLOOR, best_epoch, epoch_progress, frame_batches
 
     keras = _tf.keras()
     _tf.set_seed(options.seed)
@@ -80,7 +58,7 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
     callbacks = list(callbacks)
     callbacks.append(epoch_progress(options.epochs, options.progress, desc="fine-tuning"))
     if validation is not None and len(validation[0]) and keep_best:
-        callbacks.append(_keep_best())
+        callbacks.append(best_epoch())
     trainer.fit(
         frame_batches(x, y, options.batch_size, options.seed, options.augment, stream=7),
         epochs=options.epochs,

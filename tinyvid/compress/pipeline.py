@@ -22,6 +22,7 @@ from tinyvid.model.convert import keras_to_tflite
 from tinyvid.model.reader import load_graph
 from tinyvid.model.stats import model_stats
 from tinyvid.paths import check_output_dir
+from tinyvid.train.fitting import predict
 
 DEFAULT_OUT_DIR = "runs/compress"
 DEFAULT_EPOCHS = 15
@@ -36,7 +37,7 @@ def _tflite_macs_params(flatbuffer: bytes) -> tuple[int, int]:
 
 
 def _float_stage(name, model, x_test, y_test, float_preds, note=""):
-    preds = ev.keras_predictions(model, x_test)
+    preds = predict(model, x_test)
     flatbuffer = keras_to_tflite(model)
     macs, params = _tflite_macs_params(flatbuffer)
     stage = Stage(
@@ -153,7 +154,7 @@ def compress(
         current = copy
         stage, _, _ = _float_stage("distilled", current, test.x, test.y, float_preds, f"fine-tuned with teacher {teacher}")
         report.stages.append(stage)
-    source_preds = ev.keras_predictions(current, test.x)
+    source_preds = predict(current, test.x)
 
     calibration = representative_frames(train.x, calibration_frames, seed)
     to_quantize = current

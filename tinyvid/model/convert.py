@@ -43,13 +43,6 @@ def keras_to_tflite(model) -> bytes:
                          "use layers that are TFLite builtin operators") from exc
 
 
-def keras_file_to_tflite(path) -> bytes:
-    """Load a ``.keras``/``.h5`` (tf-keras or Keras 3) and convert it to float ``.tflite``."""
-    from tinyvid.train.importer import load_keras
-
-    return keras_to_tflite(load_keras(path))
-
-
 def deployed_size(model) -> tuple[int, int]:
     """(parameters, MACs) of a Keras model as its ``.tflite`` holds and runs them."""
     from tinyvid.model.reader import load_graph

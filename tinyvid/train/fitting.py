@@ -93,13 +93,14 @@ def epoch_progress(epochs: int, progress: bool, desc: str = "training"):
     return EpochLine()
 
 
-def _make_callbacks(patience: int, progress: bool, epochs: int):
+def best_epoch(patience: int = 0):
+    """A Keras callback that keeps the weights of the best epoch on validation accuracy
+    (ties: lower validation loss) and restores them at the end; with ``patience`` > 0
+    it also stops training after that many epochs without a better one. Its
+    ``best_epoch`` is the 0-based index of that epoch (-1 before any)."""
     from tinyvid._tf import keras
 
-    class BestWeights(keras().callbacks.Callback):
-        """Early stopping on validation accuracy (ties: lower validation loss), restoring
-        the best weights at the end."""
-
+    class BestEpoch(keras().callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.best = (-1.0, -np.inf)
@@ -124,7 +125,7 @@ def _make_callbacks(patience: int, progress: bool, epochs: int):
             if self.weights is not None:
                 self.model.set_weights(self.weights)
 
-    return BestWeights(), epoch_progress(epochs, progress)
+    return BestEpoch()
 
 
 def compile_for_classification(model, learning_rate: float = DEFAULT_LEARNING_RATE, loss=None,
@@ -173,7 +174,7 @@ def fit(
     batches = frame_batches(dataset.train.x, dataset.train.y, int(batch_size), seed, augment)
     if loss is not None or not getattr(model, "_is_compiled", False) or model.optimizer is None:
         compile_for_classification(model, learning_rate, loss, decay_steps=int(epochs) * len(batches))
-    best, line = _make_callbacks(int(patience), progress, int(epochs))
+    best, line = best_epoch(int(patience)), epoch_progress(int(epochs), progress)
     start = time.perf_counter()
     history = model.fit(
         batches,
