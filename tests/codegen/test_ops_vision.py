@@ -320,3 +320,36 @@ def test_a_chain_of_vision_operators_on_the_cortex_m4_board_matches_tflite_micro
             assert dut.tv_load(pixels.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
             reply = dut.command("tv-infer", timeout=60)
             assert reply[1] == f"m-tv-output-[{expected.astype(np.uint8).tobytes().hex()}]"
+
+
+# --- a converter-made model -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_keras_model_with_the_vision_layers_is_bit_exact_after_the_int8_converter():
+    """UpSampling2D (nearest, bilinear), tf.image.resize, Conv2DTranspose, PReLU, Maximum, Minimum,
+    Concatenate, Cropping2D, a strided slice and Permute through tinyvid's own int8 conversion."""
+    from tinyvid import _tf
+    from tinyvid.compress.quantize import representative_frames, to_int8_tflite
+
+    _tf.set_seed(0)
+    keras, tf = _tf.keras(), _tf.tf()
+    layers = keras.layers
+    # a fixed batch: with a free one Conv2DTranspose computes its output shape at run time (SHAPE, PACK)
+    inp = keras.Input((20, 20, 3), batch_size=1)
+    x = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
+    prelu = layers.PReLU(shared_axes=[1, 2])(layers.Conv2D(8, 1)(x))
+    bilinear = layers.UpSampling2D(interpolation="bilinear")(prelu)
+    nearest = layers.UpSampling2D(interpolation="nearest")(x)
+    transposed = layers.Conv2DTranspose(8, 3, strides=2, padding="same")(x)
+    y = layers.Concatenate()([layers.Maximum()([bilinear, transposed]), layers.Minimum()([nearest, transposed])])
+    y = layers.Cropping2D(((1, 3), (2, 2)))(y)
+    y = layers.Lambda(lambda v: tf.image.resize(v, (8, 8), method="bilinear"))(y)
+    y = layers.Lambda(lambda v: v[:, ::2, 1:, :6])(y)
+    y = layers.Conv2D(4, 1)(layers.Permute((2, 1, 3))(y))
+    model = keras.Model(inp, y)
+    frames = representative_frames(np.random.default_rng(0).random((40, 20, 20, 3), dtype=np.float32), 30, 0)
+    flatbuffer = to_int8_tflite(model, frames)
+    ops = set(opcodes(flatbuffer))
+    assert {"RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "TRANSPOSE_CONV", "PRELU", "MAXIMUM", "MINIMUM",
+            "STRIDED_SLICE", "TRANSPOSE"} <= ops
+    assert_bit_exact(flatbuffer, samples=10)
