@@ -24,12 +24,23 @@ RUNTIMES = ("c", "tflm")
 
 @dataclass
 class TensorInfo:
-    name: str
+    """One input or output of the generated model C API (also what a project reads
+    back from a generated header: :mod:`tinyvid.project.model_header`, which cannot
+    know the tensor's name: two infos are equal when everything else is)."""
+
+    name: str = field(compare=False)
     shape: list[int]
     dtype: str
     scale: float
     zero_point: int
     bytes: int
+
+    @property
+    def scale_text(self) -> str:
+        """The scale as the header writes it, without the ``f`` suffix."""
+        from tinyvid.codegen.cformat import float_literal
+
+        return float_literal(self.scale).rstrip("fF")
 
 
 @dataclass
