@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from tinyvid.codegen.fold import fold_shape_arithmetic
 from tinyvid.model.graph import Graph, Quantization
 
 _FLOAT = ("float32",)
@@ -48,8 +49,10 @@ def _identity(src, dst) -> bool:
 
 
 def strip_float_io(graph: Graph) -> Graph:
-    """The graph with int8 C inputs and outputs: float boundary QUANTIZE / DEQUANTIZE
-    dropped, uint8 boundaries seen as int8 (or the graph itself when there are none)."""
+    """The graph the C code generator takes: int8 C inputs and outputs (float boundary
+    QUANTIZE / DEQUANTIZE dropped, uint8 boundaries seen as int8) and its shape arithmetic
+    folded into constants (:mod:`tinyvid.codegen.fold`); the graph itself when neither applies."""
+    graph = fold_shape_arithmetic(graph)
     consumers: dict[int, list] = {}
     for op in graph.operators:
         for i in op.inputs:
