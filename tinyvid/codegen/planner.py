@@ -114,7 +114,9 @@ def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple
         lambda b: (-b.size * (b.last - b.first + 1), b.root),
     )
     best = None
-    for merged, free_pairs in ((list(buffers.values()), pairs), _merge_pairs(graph, buffers, pairs)):
+    strategies = ((list(buffers.values()), pairs), _merge_pairs(graph, buffers, pairs, first, last),
+                  _merge_pairs(graph, buffers, pairs, first, last, chains=True))
+    for merged, free_pairs in strategies:
         for key in orders:
             candidate = _place([b.copy() for b in merged], key, free_pairs)
             size = max((b.offset + b.size for b in candidate), default=0)
@@ -126,24 +128,53 @@ def plan_memory(graph: Graph, aliases: dict[int, int], overlaps: dict[int, tuple
     return MemoryPlan(offsets=offsets, arena_bytes=arena, buffers=placed)
 
 
-def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int, int], tuple[int, bool]]):
-    """Each output buffer joined to its input buffer as one buffer (the output ``d`` bytes
-    before the input), at most one join per buffer so that chains cannot grow; the
-    pairs left are kept as placement constraints."""
-    used: set[int] = set()
+def _merge_pairs(graph: Graph, buffers: dict[int, Buffer], pairs: dict[tuple[int, int], tuple[int, bool]],
+                 first: dict[int, int], last: dict[int, int], chains: bool = False):
+    """Output buffers joined to their input buffers as one buffer (the output ``d`` bytes
+    before the input), the largest savings first. Without ``chains`` a buffer takes part
+    in one join at most (a chain of joins keeps its whole span reserved for its whole
+    life); with them, a join is made whenever no two tensors of the joined buffers that
+    share bytes are alive together (but the pair itself, at its operator). The pairs not
+    joined are kept as placement constraints."""
+    group = {r: r for r in buffers}  # buffer root -> root of the joined buffer holding it
     out: dict[int, Buffer] = {r: b.copy() for r, b in buffers.items()}
+    joined_roots: set[int] = set()
     saving = lambda kv: buffers[kv[0][0]].size + buffers[kv[0][1]].size - max(buffers[kv[0][0]].size,
                                                                                   kv[1][0] + buffers[kv[0][1]].size)
     for (ob, ib), (d, _) in sorted(pairs.items(), key=saving, reverse=True):
-        if ob in used or ib in used or saving(((ob, ib), (d, False))) <= 0:
+        go, gi = group[ob], group[ib]
+        if go == gi or saving(((ob, ib), (d, False))) <= 0:
             continue
-        used.update((ob, ib))
-        o, i = out.pop(ob), out[ib]
-        joined = Buffer(ib, max(o.size, d + i.size), min(o.first, i.first), max(o.last, i.last),
-                        i.members + o.members, rel={**{m: d for m in i.members}, **{m: 0 for m in o.members}})
-        out[ib] = joined
-    rest = {k: v for k, v in pairs.items() if k[0] not in used and k[1] not in used}
+        if not chains and (ob in joined_roots or ib in joined_roots):
+            continue
+        o, i = out[go], out[gi]
+        # place o's buffer so that its output (relative offset ro) is d bytes before the input (ri)
+        at = i.rel.get(ib, 0) - d - o.rel.get(ob, 0)
+        shift = max(0, -at)
+        rel = {m: i.rel.get(m, 0) + shift for m in i.members}
+        rel.update({m: o.rel.get(m, 0) + at + shift for m in o.members})
+        k = first[ob]
+        if any(_clash(graph, m1, m2, rel, first, last, (ob, ib), k) for m1 in i.members for m2 in o.members):
+            continue
+        members = i.members + o.members
+        size = max(rel[m] + graph.tensors[m].nbytes for m in members)
+        out[gi] = Buffer(gi, size, min(o.first, i.first), max(o.last, i.last), members, rel=rel)
+        del out[go]
+        for r, g in group.items():
+            if g == go:
+                group[r] = gi
+        joined_roots.update((ob, ib))
+    rest = {k: v for k, v in pairs.items() if group[k[0]] != group[k[1]] and not (k[0] in joined_roots or k[1] in joined_roots)}
     return list(out.values()), rest
+
+
+def _clash(graph: Graph, a: int, b: int, rel: dict[int, int], first, last, pair: tuple[int, int], k: int) -> bool:
+    """Whether tensors a and b would share bytes while both are alive (the sanctioned pair excepted)."""
+    if rel[a] + graph.tensors[a].nbytes <= rel[b] or rel[b] + graph.tensors[b].nbytes <= rel[a]:
+        return False
+    if {a, b} == set(pair):
+        return not (last[pair[1]] <= k <= first[pair[0]])
+    return not (last[a] < first[b] or last[b] < first[a])
 
 
 def _busy(b: Buffer, p: Buffer, pairs: dict[tuple[int, int], tuple[int, bool]]) -> tuple[int, int]:
