@@ -47,17 +47,18 @@ def _board(model, tmp_path, *, validate: bool = True):
 
 @pytest.mark.slow
 @pytest.mark.emulated
-@pytest.mark.parametrize("name", ["model.keras", "model.h5"])
-def test_a_keras3_model_is_imported_pruned_quantized_and_bit_exact_on_the_board(keras3_models, tmp_path, name):
+@pytest.mark.parametrize(("name", "qat"), [("model.keras", False), ("model.h5", True)])
+def test_a_keras3_model_is_imported_pruned_quantized_and_bit_exact_on_the_board(keras3_models, tmp_path, name, qat):
     imported = tmp_path / "import"
     _ok(["import", keras3_models / name, "-o", imported])
     assert json.loads((imported / "model.json").read_text())["model_file"] == "model.keras"
     _ok(["inspect", keras3_models / name])
     compressed = tmp_path / "compress"
     _ok(["compress", imported / "model.keras", "--data", "synthetic", "--sparsity", "0.5", "--epochs", "1",
-         "-o", compressed])
+         *(["--qat"] if qat else []), "-o", compressed])
     report = json.loads((compressed / "report.json").read_text())
     assert [s["name"] for s in report["stages"]] == ["float", "pruned", "int8"]
+    assert report["stages"][-1]["note"].startswith("QAT" if qat else "post-training")
     assert report["stages"][-1]["sparsity"] > 0.3  # the pruned zeros reach the int8 weights
     _board(compressed / "model_int8.tflite", tmp_path)
 
