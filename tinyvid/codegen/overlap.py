@@ -46,6 +46,19 @@ def pixel_order_delta(in_hw: tuple[int, int], in_c: int, out_hw: tuple[int, int]
     return max(0, need)
 
 
+def step_order_delta(steps: list[tuple[int, int]]) -> int:
+    """The least safe ``d`` for a kernel working in ``steps``, each given as (end of the output
+    bytes it writes, first input byte it reads), in execution order, each step reading all
+    its input before writing any output (e.g. the Winograd tiles of fast/winograd.py): every
+    step's writes must stay below the earliest byte any later step reads."""
+    need, later = 0, None
+    for write_end, read_start in reversed(steps):
+        if later is not None:
+            need = max(need, write_end - later)
+        later = read_start if later is None else min(later, read_start)
+    return max(0, need)
+
+
 def window_overlap(input_index: int, params: list[tuple[str, object]], block: int = 1) -> tuple[int, int] | None:
     """``KernelCall.overlap`` of a windowed kernel (convolution, depthwise, pooling) from its
     parameter list, for a kernel that computes ``block`` output pixels at a time in

@@ -240,4 +240,24 @@ static inline int32_t tv_requant_fast_words(int32_t acc, int32_t m, int32_t k_lo
 #endif
 }
 
+/** SADD16: lane-wise a + b, each int16 lane modulo 2^16. */
+static inline uint32_t tv_sadd16(uint32_t a, uint32_t b)
+{
+#if TV_ARM_DSP
+    return (uint32_t)__sadd16((int32_t)a, (int32_t)b);
+#else
+    return tv_pack16((int32_t)(uint16_t)((a + b) & 0xFFFFu), (int32_t)(uint16_t)(((a >> 16) + (b >> 16)) & 0xFFFFu));
+#endif
+}
+
+/** SSUB16: lane-wise a - b, each int16 lane modulo 2^16. */
+static inline uint32_t tv_ssub16(uint32_t a, uint32_t b)
+{
+#if TV_ARM_DSP
+    return (uint32_t)__ssub16((int32_t)a, (int32_t)b);
+#else
+    return tv_pack16((int32_t)(uint16_t)((a - b) & 0xFFFFu), (int32_t)(uint16_t)(((a >> 16) - (b >> 16)) & 0xFFFFu));
+#endif
+}
+
 #endif /* TV_ARM_H */
