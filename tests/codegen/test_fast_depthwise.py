@@ -44,7 +44,7 @@ def test_three_wide_kernels_match_tflm(seed, h, w, cin, dm, kh, sh, sw, dh, padd
     assume(padding == "SAME" or (h >= (kh - 1) * dh + 1 and w >= 3))
     model = dw_model(seed, h=h, w=w, cin=cin, depth_mult=dm, kh=kh, kw=3, stride=(sh, sw), dil=(dh, 1), padding=padding,
                      act=act, per_channel=per_channel)
-    assert variant(model) == "dsp-dw3"
+    assert variant(model) == ("dsp-dw3x3" if kh == 3 else "dsp-dw3")
     assert_bit_exact_dsp(model)
 
 
@@ -88,7 +88,36 @@ def test_multipliers_outside_the_fast_requantization_use_the_general_form(out_sc
 def test_real_vww_layer_shapes_are_covered():
     for shape in (dict(h=48, w=48, cin=8, stride=(1, 1)), dict(h=48, w=48, cin=16, stride=(2, 2)),
                   dict(h=6, w=6, cin=128, stride=(1, 1)), dict(h=3, w=3, cin=256, stride=(1, 1))):
-        assert variant(dw_model(1, kh=3, kw=3, padding="SAME", **shape)) == "dsp-dw3"
+        assert variant(dw_model(1, kh=3, kw=3, padding="SAME", **shape)) == "dsp-dw3x3"
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**31), h=st.integers(1, 13), w=st.integers(1, 13), cin=st.integers(1, 9), dm=st.integers(1, 3),
+       sh=st.integers(1, 3), sw=st.integers(1, 2), dh=st.integers(1, 3), padding=st.sampled_from(["SAME", "VALID"]), act=ACTS)
+def test_fused_3x3_blocks_match_tflm(seed, h, w, cin, dm, sh, sw, dh, padding, act):
+    """dsp-dw3x3: 2x2 output blocks, the odd last column and row alone, every stride, dilation in H."""
+    assume(padding == "SAME" or (h >= 2 * dh + 1 and w >= 3))
+    model = dw_model(seed, h=h, w=w, cin=cin, depth_mult=dm, kh=3, kw=3, stride=(sh, sw), dil=(dh, 1), padding=padding,
+                     act=act)
+    assert variant(model) == "dsp-dw3x3"
+    assert_bit_exact_dsp(model, samples=3)
+
+
+@pytest.mark.parametrize("out_scale, w_scale", [(0.12, (0.9, 1.0)), (300.0, (0.001, 0.0011)), (0.2, (0.001, 0.9))])
+def test_fused_3x3_extreme_fast_multipliers(out_scale, w_scale):
+    """Right shifts at both ends of tv_requant_fast's range (1 and 22) and mixed per channel in the fused routine."""
+    for seed, shape in enumerate([dict(h=7, w=9, c=5, stride=1), dict(h=9, w=8, c=6, stride=2)]):
+        model = scaled_dw_model(seed, out_scale=out_scale, w_scale=w_scale, **shape)
+        call = lower_graph(load_graph(model), "tvv", "dsp").calls[0]
+        assert call.variant == "dsp-dw3x3"
+        assert_bit_exact_dsp(model)
+
+
+def test_outputs_beyond_the_store_offsets_keep_the_accumulator_row_form():
+    """A pixel stride past STRB's 12-bit offset (3x3 pixels of 1100 channels): dsp-dw3, still exact."""
+    model = dw_model(4, h=3, w=3, cin=1100, kh=3, kw=3, padding="SAME")
+    assert variant(model) == "dsp-dw3"
+    assert_bit_exact_dsp(model, samples=2)
 
 
 def test_layers_too_large_for_the_plane_keep_the_portable_kernel():
@@ -139,7 +168,7 @@ def chain_model(seed: int) -> bytes:
 def test_chain_of_dsp_kernels_is_bit_exact_on_the_host():
     model = chain_model(3)
     calls = lower_graph(load_graph(model), "tvv", "dsp").calls
-    assert [c.variant for c in calls] == ["dsp-dw3", "dsp-dw3", "dsp-dw", "dsp-add-tables", "dsp-avgpool", "dsp-mean"]
+    assert [c.variant for c in calls] == ["dsp-dw3x3", "dsp-dw3x3", "dsp-dw", "dsp-add-tables", "dsp-avgpool", "dsp-mean"]
     assert_bit_exact_dsp(model, samples=6)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyvid.codegen.fast.requant import clamp_c, fast_requant
+from tinyvid.codegen.fast.requant import FastRequant, clamp_c, fast_requant
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
 from tinyvid.errors import ModelError, UnsupportedModelError
@@ -151,16 +151,21 @@ def specialise(ctx: LoweringContext, call):
         return None
     layer, weights, folded, mult, shift = found
     fast = fast_requant(mult, shift, layer.out_zp)
-    per_channel = _channel_words(layer, weights, folded, mult, shift, fast)
-    consts = ctx.op_const("dwc", per_channel.reshape(-1))
-    taps = None if layer.pair3 else ctx.op_const("dwtaps", weights.transpose(2, 0, 1).reshape(-1).astype(np.int8))
     P, p = ctx.prefix.upper(), ctx.prefix
     fn = f"{p}_op{ctx.op.index}_dwconv"
     x, y = ctx.input(0), ctx.output()
-    code = _source(layer, fn, consts, taps, per_channel.shape[1], fast is not None, plane_bytes(ctx), p, P)
     # each channel is staged whole before its outputs are written, and with one output per input
     # channel those go only to bytes of channels already staged: the output may be written in place
     in_place = (x.index, 0) if layer.dm == 1 and layer.batches == 1 else None
+    if fast is not None and fused_applies(layer):
+        consts = ctx.op_const("dwc", _fused_words(layer, weights, folded, fast).reshape(-1))
+        return KernelCall(("arm",), f"{fn}(@T{x.index}@, @T{y.index}@);",
+                          code=_fused_source(layer, fn, consts, plane_bytes(ctx), p, P),
+                          variant="dsp-dw3x3", overlap=in_place, overlap_exact=True)
+    per_channel = _channel_words(layer, weights, folded, mult, shift, fast)
+    consts = ctx.op_const("dwc", per_channel.reshape(-1))
+    taps = None if layer.pair3 else ctx.op_const("dwtaps", weights.transpose(2, 0, 1).reshape(-1).astype(np.int8))
+    code = _source(layer, fn, consts, taps, per_channel.shape[1], fast is not None, plane_bytes(ctx), p, P)
     return KernelCall(("arm",), f"{fn}(@T{x.index}@, @T{y.index}@);", code=code,
                       variant="dsp-dw3" if layer.pair3 else "dsp-dw", overlap=in_place, overlap_exact=True)
 
@@ -415,3 +420,207 @@ def _taps(L: Layer, pw: int, p: str) -> list[str]:
             out.append(f"    s0 = {p}_smlabb((uint32_t)q[{ky * L.dh * pw + kx * L.dw}], (uint32_t)k{ky * L.kw + kx}, s0);")
     out += ["    pa[x] = s0;", "}"]
     return out
+
+
+# --- dsp-dw3x3: 3x3 windows, two output rows x two output columns per block, requantization fused ---
+
+#: registers of the fused per-channel routine (AAPCS: r0-r3 arguments, r4-r11 and lr saved)
+_R = dict(q="r0", po="r1", s00="r2", s01="r3", s10="r4", s11="r5", e="r6", a="r7", W0="r8", W1="r9", W2="r10",
+          M01="r11", M2="r12", bias="lr", m="r8", kl="r9", kh="r10", sh="r11", lo="r6", hi="r7")
+#: words per output channel of the fused routine: m, k low, k high, right shift - 32, the packed weights, bias
+FUSED_WORDS = 10
+
+
+def fused_applies(L: Layer) -> bool:
+    """Whether the fused 3x3 routine covers the layer (else the accumulator-row form of dsp-dw3)."""
+    if not (L.pair3 and L.kh == 3):
+        return False
+    rows = 2 if L.oh >= 2 else 1
+    last_row = ((rows - 1) * L.sh + 2 * L.dh) * L.plane_w
+    last_out = (rows - 1) * L.ow * L.oc + L.oc
+    return last_row + 2 * L.sw + 4 <= 4095 and last_out <= 4095 and L.ow // 2 <= 256 and L.oh // 2 < 1 << 16
+
+
+def _fused_words(L: Layer, weights, folded, fast: FastRequant) -> np.ndarray:
+    lo, hi = fast.k_words()
+    pairs = L.ow // 2
+    rows = []
+    for oc in range(L.oc):
+        wk = weights[:, :, oc]
+        outer = [_pack(int(wk[r, 0]), int(wk[r, 2])) for r in range(3)]
+        m01 = _pack(int(wk[0, 1]), int(wk[1, 1]))
+        # the top byte of the third middle-tap word counts the column pairs of a row (the asm loop counter)
+        m2 = (int(wk[2, 1]) & 0xFFFF) | (((pairs - 1) & 0xFF) << 24 if pairs else 0)
+        m2 = m2 - (1 << 32) if m2 >= 1 << 31 else m2
+        rows.append([int(fast.m[oc]), int(lo[oc]), int(hi[oc]), int(fast.sh[oc]) - 32, *outer, m01, m2, int(folded[oc])])
+    return np.array(rows, np.int64).astype(np.int32)
+
+
+class _Block:
+    """One block of nr output rows x nc output columns of one channel, as asm lines and the same steps in C."""
+
+    def __init__(self, L: Layer, p: str):
+        self.L, self.p = L, p
+        self.asm: list[str] = []
+        self.c: list[str] = []
+
+    def op(self, asm: str, c: str) -> None:
+        self.asm.append(asm)
+        self.c.append(c)
+
+    def emit(self, nr: int, nc: int, last_store_post: int) -> None:
+        L, p = self.L, self.p
+        R = _R
+        started: set[str] = set()
+        acc = {(i, j): f"s{i}{j}" for i in range(nr) for j in range(nc)}
+        plane_rows = sorted({i * L.sh + r * L.dh for i in range(nr) for r in range(3)})
+        for pr in plane_rows:
+            off = pr * L.plane_w
+            uses = [(i, (pr - i * L.sh) // L.dh) for i in range(nr)
+                    if 0 <= pr - i * L.sh <= 2 * L.dh and (pr - i * L.sh) % L.dh == 0]
+            self.op(f"ldr {R['a']}, [{R['q']}, #{off}]", f"a = {p}_read_u32(q + {off});")
+            self.op(f"sxtb16 {R['e']}, {R['a']}", f"e = {p}_sxtb16(a);")
+            self.op(f"sxtb16 {R['a']}, {R['a']}, ror #8", f"a = {p}_sxtb16_ror8(a);")
+
+            def mac(i, j, r, x, mid, lane_x):
+                s = acc[(i, j)]
+                src = s if s in started else "bias"
+                started.add(s)
+                w, mw = f"W{r}", ("M01" if r < 2 else "M2")
+                lane_w = "t" if r == 1 else "b"
+                self.op(f"smlad {R[s]}, {R[x]}, {R[w]}, {R[src]}", f"{s} = {p}_smlad({x}, {w}, {src});")
+                self.op(f"smla{lane_x}{lane_w} {R[s]}, {R[mid]}, {R[mw]}, {R[s]}",
+                        f"{s} = {p}_smla{lane_x}{lane_w}({mid}, {mw}, {s});")
+
+            for i, r in uses:
+                mac(i, 0, r, "e", "a", "b")  # [x0, x2] with the outer taps, x1 with the middle one
+                if nc == 2 and L.sw == 1:
+                    mac(i, 1, r, "a", "e", "t")  # [x1, x3] with the outer taps, x2 with the middle one
+            if nc == 2 and L.sw == 2:
+                self.op(f"ldr {R['e']}, [{R['q']}, #{off + 2}]", f"e = {p}_read_u32(q + {off + 2});")
+                self.op(f"sxtb16 {R['e']}, {R['e']}", f"e = {p}_sxtb16(e);")
+                for i, r in uses:
+                    mac(i, 1, r, "e", "a", "t")  # [x2, x4] with the outer taps, x3 with the middle one
+        # requantization: its constants replace the weights in r8-r11 (LDM from the stack frame)
+        self.asm.append(f"ldm sp, {{{R['m']}, {R['kl']}, {R['kh']}, {R['sh']}}}")
+        order = [k for k in acc if k != (0, 0)] + [(0, 0)]
+        for i, j in order:
+            s, off = acc[(i, j)], i * L.ow * L.oc + j * L.oc
+            lo, hi = R["lo"], R["hi"]
+            self.asm += [f"and {lo}, {R[s]}, #0x80000000", f"subs {lo}, {R['kl']}, {lo}", f"sbc {hi}, {R['kh']}, #0",
+                         f"smlal {lo}, {hi}, {R[s]}, {R['m']}", f"asr {hi}, {hi}, {R['sh']}", f"ssat {hi}, #8, {hi}"]
+            if L.act_min > -128:
+                self.asm += [f"cmp {hi}, #{L.act_min}", "it lt", f"movlt {hi}, #{L.act_min}"]
+            if L.act_max < 127:
+                self.asm += [f"cmp {hi}, #{L.act_max}", "it gt", f"movgt {hi}, #{L.act_max}"]
+            if (i, j) == (0, 0) and last_store_post:
+                self.asm.append(f"strb {hi}, [{R['po']}], #{last_store_post}")
+            else:
+                self.asm.append(f"strb {hi}, [{R['po']}, #{off}]")
+            self.c.append(f"po[{off}] = {clamp_c(f'{p}_requant_fast({s}, rm, rk, rsh)', L.act_min, L.act_max, p)};")
+        self.asm.append(f"ldrd {R['W0']}, {R['W1']}, [sp, #16]")
+        self.asm.append(f"ldrd {R['W2']}, {R['M01']}, [sp, #24]")
+
+
+def _add_imm(reg: str, value: int) -> list[str]:
+    if value == 0:
+        return []
+    if abs(value) <= 4095:
+        return [f"{'add' if value > 0 else 'sub'} {reg}, {reg}, #{abs(value)}"]
+    return [f"movw r6, #{abs(value) & 0xFFFF}", f"movt r6, #{abs(value) >> 16}",
+            f"{'add' if value > 0 else 'sub'} {reg}, {reg}, r6"]
+
+
+def _fused_channel(L: Layer, name: str, p: str, P: str) -> list[str]:
+    """The routine computing every output of one channel from its staged plane: ``name(q, po, cp)``,
+    in assembly on a DSP core (GCC cannot keep 4 accumulators, 5 weight words, the bias and the pointers
+    in registers from C), the same blocks in C elsewhere."""
+    pairs, podd = L.ow // 2, L.ow % 2
+    rowpairs, rodd = L.oh // 2, L.oh % 2
+    asm = [f".Lrow_{name}:"] if rowpairs else []
+    cbody: list[str] = []
+
+    def row_group(nr: int) -> tuple[list[str], list[str]]:
+        a, c = [], []
+        if pairs:
+            post = 2 * L.oc if 2 * L.oc <= 255 else 0
+            b = _Block(L, p)
+            b.emit(nr, 2, post)
+            a += [f".Lcol{nr}_{name}:", *b.asm, f"add r0, r0, #{2 * L.sw}"]
+            if not post:
+                a += _add_imm("r1", 2 * L.oc)
+            a += ["subs r12, r12, #0x01000000", f"bcs .Lcol{nr}_{name}", f"add r12, r12, #{(pairs << 24) & 0xFFFFFFFF}"]
+            c += [f"for (x = 0; x < {pairs}; ++x, q += {2 * L.sw}, po += {2 * L.oc}) {{", *["    " + s for s in b.c], "}"]
+        if podd:
+            b = _Block(L, p)
+            b.emit(nr, 1, 0)
+            a += b.asm
+            c += ["{", *["    " + s for s in b.c], "}"]
+        return a, c
+
+    if rowpairs:
+        a, c = row_group(2)
+        dq, dpo = 2 * L.sh * L.plane_w - 2 * pairs * L.sw, 2 * L.ow * L.oc - 2 * pairs * L.oc
+        asm += a + _add_imm("r0", dq) + _add_imm("r1", dpo)
+        asm += ["ldr r6, [sp, #32]", "subs r6, r6, #1", "str r6, [sp, #32]", f"bne .Lrow_{name}"]
+        cbody += [f"for (y = 0; y < {rowpairs}; ++y, q += {dq}, po += {dpo}) {{", *["    " + s for s in c], "}"]
+    if rodd:
+        a, c = row_group(1)
+        asm += a
+        cbody += c
+    prologue = ["push {r4-r11, lr}", "ldmia r2!, {r4-r11}", "ldm r2, {r12, lr}", f"movw r2, #{max(rowpairs, 1)}",
+                "push {r2, r3}", "push {r4-r11}"]
+    epilogue = ["add sp, sp, #40", "pop {r4-r11, pc}"]
+    text = [".pushsection .text." + name + ',\\"ax\\",%progbits', ".balign 4", ".thumb", ".syntax unified",
+            f".thumb_func", f".type {name}, %function", f"{name}:", *prologue, *asm, *epilogue, f".size {name}, .-{name}",
+            ".popsection"]
+    used = sorted({v for line in cbody for v in ("s00", "s01", "s10", "s11") if v in line})
+    c = [f"static void {name}(const int8_t *q, int8_t *po, const int32_t *cp)", "{",
+         "    const int32_t rm = cp[0], rsh = cp[3] + 32, bias = cp[9];",
+         "    const int64_t rk = (int64_t)(((uint64_t)(uint32_t)cp[2] << 32) | (uint32_t)cp[1]);",
+         "    const uint32_t W0 = (uint32_t)cp[4], W1 = (uint32_t)cp[5], W2 = (uint32_t)cp[6];",
+         "    const uint32_t M01 = (uint32_t)cp[7], M2 = (uint32_t)cp[8];",
+         f"    int32_t {', '.join(used)};", "    uint32_t a, e;", "    int32_t x, y;", "    (void)x;", "    (void)y;",
+         *["    " + s for s in cbody], "}"]
+    return [f"#if {P}_ARM_ASM", f"void {name}(const int8_t *q, int8_t *po, const int32_t *cp);", "__asm__(",
+            *[f'    "{t}\\n"' for t in text], ");", "#else", *c, "#endif"]
+
+
+def _fused_source(L: Layer, fn: str, consts: str, scratch: int, p: str, P: str) -> str:
+    ch = f"{fn}_ch"
+    lines = [
+        f"#ifndef {P}_DW_SCRATCH_BYTES",
+        f"#define {P}_DW_SCRATCH_BYTES {scratch}",
+        "/* every depthwise layer's scratch: a row of accumulators, then the padded channel plane */",
+        f"static uint32_t {p}_dw_scratch[{P}_DW_SCRATCH_BYTES / 4];",
+        "#endif",
+        "",
+        f"/* DEPTHWISE_CONV_2D {L.h}x{L.w}x{L.c} -> {L.oh}x{L.ow}x{L.oc}, 3x3, stride {L.sh}x{L.sw}, "
+        f"dilation {L.dh}x1, plane {L.plane_h}x{L.plane_w}: 2x2 output blocks, requantization fused */",
+        *_fused_channel(L, ch, p, P),
+        "",
+        "#if defined(__GNUC__)",
+        "__attribute__((noinline))",
+        "#endif",
+        f"static void {fn}(const int8_t *in, int8_t *out)",
+        "{",
+        f"    int8_t *const plane = (int8_t *)({p}_dw_scratch + {L.ow});",
+        f"    const int32_t *cp = {consts};",
+        "    int32_t b, c, y, x;",
+        "    (void)y;",
+        f"    for (x = 0; x < {L.plane_bytes // 4}; ++x) {{",
+        f"        {p}_dw_scratch[{L.ow} + x] = 0x{(L.in_zp & 0xFF) * 0x01010101:08X}u;",
+        "    }",
+        f"    for (b = 0; b < {L.batches}; ++b) {{",
+        f"        const int8_t *in_c = in + b * {L.h * L.w * L.c};",
+        f"        int8_t *out_c = out + b * {L.oh * L.ow * L.oc};",
+        f"        for (c = 0; c < {L.c}; ++c, ++in_c, out_c += {L.dm}) {{",
+    ]
+    lines += ["            " + s for s in _stage(L, L.plane_w, p)]
+    if L.dm > 1:
+        lines += ["            int32_t mc;", f"            for (mc = 0; mc < {L.dm}; ++mc, cp += {FUSED_WORDS}) {{",
+                  f"                {ch}(plane, out_c + mc, cp);", "            }"]
+    else:
+        lines += [f"            {ch}(plane, out_c, cp);", f"            cp += {FUSED_WORDS};"]
+    lines += ["        }", f"        cp = {consts};", "    }", "}"]
+    return "\n".join(lines) + "\n"
