@@ -71,7 +71,11 @@ def to_tf_keras(original):
     """The tf-keras copy of a built Keras 3 model (Sequential or functional)."""
     import keras as keras3
 
-    if not isinstance(original, keras3.Model) or not original.inputs:
+    try:
+        inputs = original.inputs if isinstance(original, keras3.Model) else None
+    except (AttributeError, ValueError):  # a Sequential model that was never built
+        inputs = None
+    if not inputs:
         raise ModelError("the Keras 3 file holds no built model with a defined input",
                          "save a Sequential or functional model built with keras.Input(...)")
     copy = _rebuild(original)
