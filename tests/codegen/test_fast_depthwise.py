@@ -85,6 +85,23 @@ def test_multipliers_outside_the_fast_requantization_use_the_general_form(out_sc
         assert_bit_exact_dsp(model)
 
 
+def test_doubled_accumulator_requantization_is_tflms():
+    """tv_requant_mulhi's form (SMMLAR of 2 * acc) equals TFLite's double rounding, exact halves included."""
+    from tinyvid.codegen.fast.requant import mulhi_requant, reference_mulhi, reference_requant
+
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        m = [1 << 30, (1 << 31) - 1][trial % 2] if trial < 40 else int(rng.integers(1 << 30, 1 << 31))
+        e, zp = int(rng.integers(1, 23)), int(rng.integers(-128, 128))
+        rq = mulhi_requant(np.array([m]), np.array([-e]), zp)
+        acc = np.concatenate([np.arange(-260, 260), rng.integers(-(1 << 29), 1 << 29, 200),
+                              [-(1 << 30) + 1, (1 << 30) - 1], rng.integers(-1 << 16, 1 << 16, 200) << min(max(e - 2, 0), 13)])
+        assert np.array_equal(reference_mulhi(acc, rq, 0), reference_requant(acc, m, -e, zp)), (m, e, zp)
+    zero = mulhi_requant(np.array([0]), np.array([0]), -7)
+    assert np.array_equal(reference_mulhi(np.array([-5, 0, 5]), zero, 0), [-7, -7, -7])
+    assert mulhi_requant(np.array([1 << 30]), np.array([1]), 0) is None  # a left shift: the general form
+
+
 def test_real_vww_layer_shapes_are_covered():
     for shape in (dict(h=48, w=48, cin=8, stride=(1, 1)), dict(h=48, w=48, cin=16, stride=(2, 2)),
                   dict(h=6, w=6, cin=128, stride=(1, 1)), dict(h=3, w=3, cin=256, stride=(1, 1))):

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyvid.codegen.fast.requant import FastRequant, clamp_c, fast_requant
+from tinyvid.codegen.fast.requant import MulHiRequant, clamp_c, fast_requant, mulhi_requant
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
 from tinyvid.errors import ModelError, UnsupportedModelError
@@ -46,6 +46,8 @@ OPCODES = ("DEPTHWISE_CONV_2D",)
 MAX_PLANE_BYTES = 16384
 #: the most taps the unrolled general variant emits
 MAX_TAPS = 64
+#: the widest plane row copied element by element without a loop
+MAX_UNROLLED_COPY = 64
 #: bytes read past the last needed column of a plane row (the 32-bit loads of the dw3 variant)
 SLACK = 4
 
@@ -126,7 +128,7 @@ def _layer(ctx: LoweringContext):
     b = bias.data.astype(np.int64).reshape(-1) if bias is not None else np.zeros(oc, np.int64)
     folded = b + p["in_offset"] * weights.sum(axis=(0, 1))
     folded = ((folded + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)  # int32 wrap, as the kernels add
-    return layer, weights, folded, mult, shift
+    return layer, weights, folded, mult, shift, b
 
 
 def plane_bytes(ctx: LoweringContext) -> int:
@@ -149,7 +151,7 @@ def specialise(ctx: LoweringContext, call):
     found = _layer(ctx)
     if found is None:
         return None
-    layer, weights, folded, mult, shift = found
+    layer, weights, folded, mult, shift, bias = found
     fast = fast_requant(mult, shift, layer.out_zp)
     P, p = ctx.prefix.upper(), ctx.prefix
     fn = f"{p}_op{ctx.op.index}_dwconv"
@@ -157,8 +159,9 @@ def specialise(ctx: LoweringContext, call):
     # each channel is staged whole before its outputs are written, and with one output per input
     # channel those go only to bytes of channels already staged: the output may be written in place
     in_place = (x.index, 0) if layer.dm == 1 and layer.batches == 1 else None
-    if fast is not None and fused_applies(layer):
-        consts = ctx.op_const("dwc", _fused_words(layer, weights, folded, fast).reshape(-1))
+    mulhi = mulhi_requant(mult, shift, layer.out_zp)
+    if mulhi is not None and fused_applies(layer) and _doubled_fits(weights, bias):
+        consts = ctx.op_const("dwc", _fused_words(layer, weights, folded, mulhi).reshape(-1))
         return KernelCall(("arm",), f"{fn}(@T{x.index}@, @T{y.index}@);",
                           code=_fused_source(layer, fn, consts, plane_bytes(ctx), p, P),
                           variant="dsp-dw3x3", overlap=in_place, overlap_exact=True)
@@ -250,6 +253,10 @@ def _stage(L: Layer, pw: int, p: str) -> list[str]:
     c = L.c
     out = ["{", "    const int8_t *s = in_c;", f"    int8_t *d = plane + {L.pad_h * pw + L.pad_w};",
            f"    for (y = 0; y < {L.copy_h}; ++y, s += {L.w * c}, d += {pw}) {{"]
+    if L.copy_w <= MAX_UNROLLED_COPY and (L.copy_w - 1) * c <= 4095:
+        # LDRB + STRB at immediate offsets: 2 instructions per element (the packed-word loop took 2.75)
+        out += [f"        d[{k}] = s[{k * c}];" for k in range(L.copy_w)]
+        return out + ["    }", "}"]
     full = L.copy_w // 4
     if full > 1:
         out += ["        const int8_t *sx = s;", "        int8_t *dx = d;",
@@ -426,9 +433,16 @@ def _taps(L: Layer, pw: int, p: str) -> list[str]:
 
 #: registers of the fused per-channel routine (AAPCS: r0-r3 arguments, r4-r11 and lr saved)
 _R = dict(q="r0", po="r1", s00="r2", s01="r3", s10="r4", s11="r5", e="r6", a="r7", W0="r8", W1="r9", W2="r10",
-          M01="r11", M2="r12", bias="lr", m="r8", kl="r9", kh="r10", sh="r11", lo="r6", hi="r7")
-#: words per output channel of the fused routine: m, k low, k high, right shift - 32, the packed weights, bias
+          M01="r11", M2="r12", bias="lr", m="r8", c="r9", sh="r10", y="r6")
+#: words per output channel of the fused routine: m, c, e, 0, the packed doubled weights, the doubled bias
 FUSED_WORDS = 10
+
+
+def _doubled_fits(weights, bias) -> bool:
+    """Whether every accumulator stays within +-2^30 (TFLM's own bound: |bias| + 255 * sum|w|), so
+    that the doubled accumulator of tv_requant_mulhi is exact in int32."""
+    bound = np.abs(bias) + 255 * np.abs(weights).sum(axis=(0, 1))
+    return bool(np.all(bound < (1 << 30)))
 
 
 def fused_applies(L: Layer) -> bool:
@@ -441,18 +455,19 @@ def fused_applies(L: Layer) -> bool:
     return last_row + 2 * L.sw + 4 <= 4095 and last_out <= 4095 and L.ow // 2 <= 256 and L.oh // 2 < 1 << 16
 
 
-def _fused_words(L: Layer, weights, folded, fast: FastRequant) -> np.ndarray:
-    lo, hi = fast.k_words()
+def _fused_words(L: Layer, weights, folded, rq: MulHiRequant) -> np.ndarray:
+    """Weights and bias doubled (the accumulator of tv_requant_mulhi is 2 * TFLM's)."""
     pairs = L.ow // 2
     rows = []
     for oc in range(L.oc):
-        wk = weights[:, :, oc]
+        wk = 2 * weights[:, :, oc]
         outer = [_pack(int(wk[r, 0]), int(wk[r, 2])) for r in range(3)]
         m01 = _pack(int(wk[0, 1]), int(wk[1, 1]))
         # the top byte of the third middle-tap word counts the column pairs of a row (the asm loop counter)
         m2 = (int(wk[2, 1]) & 0xFFFF) | (((pairs - 1) & 0xFF) << 24 if pairs else 0)
         m2 = m2 - (1 << 32) if m2 >= 1 << 31 else m2
-        rows.append([int(fast.m[oc]), int(lo[oc]), int(hi[oc]), int(fast.sh[oc]) - 32, *outer, m01, m2, int(folded[oc])])
+        bias2 = (2 * int(folded[oc]) + (1 << 31)) % (1 << 32) - (1 << 31)
+        rows.append([int(rq.m[oc]), int(rq.c[oc]), int(rq.e[oc]), 0, *outer, m01, m2, bias2])
     return np.array(rows, np.int64).astype(np.int32)
 
 
@@ -501,14 +516,14 @@ class _Block:
                 self.op(f"sxtb16 {R['e']}, {R['e']}", f"e = {p}_sxtb16(e);")
                 for i, r in uses:
                     mac(i, 1, r, "e", "a", "t")  # [x2, x4] with the outer taps, x3 with the middle one
-        # requantization: its constants replace the weights in r8-r11 (LDM from the stack frame)
-        self.asm.append(f"ldm sp, {{{R['m']}, {R['kl']}, {R['kh']}, {R['sh']}}}")
+        # requantization: its constants replace three weight words in r8-r10 (LDM from the stack frame)
+        self.asm.append(f"ldm sp, {{{R['m']}, {R['c']}, {R['sh']}}}")
         order = [k for k in acc if k != (0, 0)] + [(0, 0)]
         for i, j in order:
             s, off = acc[(i, j)], i * L.ow * L.oc + j * L.oc
-            lo, hi = R["lo"], R["hi"]
-            self.asm += [f"and {lo}, {R[s]}, #0x80000000", f"subs {lo}, {R['kl']}, {lo}", f"sbc {hi}, {R['kh']}, #0",
-                         f"smlal {lo}, {hi}, {R[s]}, {R['m']}", f"asr {hi}, {hi}, {R['sh']}", f"ssat {hi}, #8, {hi}"]
+            hi = R["y"]
+            self.asm += [f"smmlar {hi}, {R[s]}, {R['m']}, {R['c']}", f"add {hi}, {hi}, {R[s]}, asr #31",
+                         f"asr {hi}, {hi}, {R['sh']}", f"ssat {hi}, #8, {hi}"]
             if L.act_min > -128:
                 self.asm += [f"cmp {hi}, #{L.act_min}", "it lt", f"movlt {hi}, #{L.act_min}"]
             if L.act_max < 127:
@@ -517,9 +532,9 @@ class _Block:
                 self.asm.append(f"strb {hi}, [{R['po']}], #{last_store_post}")
             else:
                 self.asm.append(f"strb {hi}, [{R['po']}, #{off}]")
-            self.c.append(f"po[{off}] = {clamp_c(f'{p}_requant_fast({s}, rm, rk, rsh)', L.act_min, L.act_max, p)};")
+            self.c.append(f"po[{off}] = {clamp_c(f'{p}_requant_mulhi({s}, rm, rc, re)', L.act_min, L.act_max, p)};")
         self.asm.append(f"ldrd {R['W0']}, {R['W1']}, [sp, #16]")
-        self.asm.append(f"ldrd {R['W2']}, {R['M01']}, [sp, #24]")
+        self.asm.append(f"ldr {R['W2']}, [sp, #24]")
 
 
 def _add_imm(reg: str, value: int) -> list[str]:
@@ -576,8 +591,7 @@ def _fused_channel(L: Layer, name: str, p: str, P: str) -> list[str]:
             ".popsection"]
     used = sorted({v for line in cbody for v in ("s00", "s01", "s10", "s11") if v in line})
     c = [f"static void {name}(const int8_t *q, int8_t *po, const int32_t *cp)", "{",
-         "    const int32_t rm = cp[0], rsh = cp[3] + 32, bias = cp[9];",
-         "    const int64_t rk = (int64_t)(((uint64_t)(uint32_t)cp[2] << 32) | (uint32_t)cp[1]);",
+         "    const int32_t rm = cp[0], rc = cp[1], re = cp[2], bias = cp[9];",
          "    const uint32_t W0 = (uint32_t)cp[4], W1 = (uint32_t)cp[5], W2 = (uint32_t)cp[6];",
          "    const uint32_t M01 = (uint32_t)cp[7], M2 = (uint32_t)cp[8];",
          f"    int32_t {', '.join(used)};", "    uint32_t a, e;", "    int32_t x, y;", "    (void)x;", "    (void)y;",

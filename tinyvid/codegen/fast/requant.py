@@ -89,3 +89,39 @@ def clamp_c(value: str, act_min: int, act_max: int, prefix: str) -> str:
     if act_max < 127:
         v = f"{prefix}_min_i32({v}, {act_max})"
     return f"(int8_t){v}"
+
+
+@dataclass(frozen=True)
+class MulHiRequant:
+    """Constants of ``tv_requant_mulhi`` (the doubled-accumulator form), per channel."""
+
+    m: np.ndarray  # int32 multipliers (TFLM's; 0 for a zero multiplier)
+    c: np.ndarray  # int32 2^(e-1) + zero_point * 2^e
+    e: np.ndarray  # int32 right shifts, 1..22
+
+
+def mulhi_requant(mult: np.ndarray, shift: np.ndarray, out_zero_point: int) -> MulHiRequant | None:
+    """TFLite's requantization + zero point as ``(smmlar(2 * acc, m, c) + [acc < 0 ? -1 : 0]) >> e``, or None.
+
+    For the accumulator doubled (2 * acc, |acc| < 2^30): SMMLAR's rounded high word of
+    2 * acc * m is exactly SaturatingRoundingDoublingHighMul(acc, m) = floor((acc * m + 2^30) / 2^31);
+    RoundingDivideByPOT(x, e) is floor((x + 2^(e-1) - [x < 0]) / 2^e), and [acc < 0] may stand for
+    [x < 0] (they differ only where x = 0, which rounds to 0 either way for e >= 1). The same channels
+    as :func:`fast_requant` qualify."""
+    fast = fast_requant(mult, shift, out_zero_point)
+    if fast is None:
+        return None
+    e = fast.sh.astype(np.int64) - 31
+    c = (1 << (e - 1)) + int(out_zero_point) * (1 << e)
+    return MulHiRequant(fast.m.astype(np.int32), c.astype(np.int32), e.astype(np.int32))
+
+
+def reference_mulhi(acc: np.ndarray, rq: MulHiRequant, channel: int) -> np.ndarray:
+    """``tv_requant_mulhi`` in exact Python integers (for tests)."""
+    m, c, e = int(rq.m[channel]), int(rq.c[channel]), int(rq.e[channel])
+    out = []
+    for a in np.asarray(acc, np.int64).reshape(-1).tolist():
+        y = ((c << 32) + 2 * a * m + (1 << 31)) >> 32
+        out.append((y - (1 if a < 0 else 0)) >> e)
+    return np.array(out, np.int64)
+

@@ -260,4 +260,26 @@ static inline uint32_t tv_ssub16(uint32_t a, uint32_t b)
 #endif
 }
 
+/** SMMLAR: a + the rounded high word of x * y, i.e. bits 63..32 of a * 2^32 + x * y + 2^31. */
+static inline int32_t tv_smmlar(int32_t x, int32_t y, int32_t a)
+{
+    const uint64_t t = ((uint64_t)(uint32_t)a << 32) + (uint64_t)((int64_t)x * (int64_t)y) + 0x80000000u;
+    const uint32_t hi = (uint32_t)(t >> 32);
+    return hi > 0x7FFFFFFFu ? -(int32_t)(~hi) - 1 : (int32_t)hi;
+}
+
+/**
+ * TFLite's MultiplyByQuantizedMultiplier(acc, m, -e) + zero point (m in [2^30, 2^31) or 0, e in
+ * [1, 22]) from the doubled accumulator @p acc2 = 2 * acc (|acc| < 2^30; kernels double their
+ * weights and bias at generation time): SMMLAR gives SaturatingRoundingDoublingHighMul(acc, m)
+ * + @p c with c = 2^(e-1) + zero_point * 2^e, adding acc's sign (0 or -1) makes the rounding of
+ * RoundingDivideByPOT exact, then an arithmetic shift by e (exact; fast/requant.py
+ * mulhi_requant computes m, c, e). On the core: SMMLAR, ADD ..., ASR #31, ASR: 3 instructions.
+ */
+static inline int32_t tv_requant_mulhi(int32_t acc2, int32_t m, int32_t c, int32_t e)
+{
+    const int32_t y = tv_add_wrap(tv_smmlar(acc2, m, c), -(int32_t)((uint32_t)acc2 >> 31));
+    return y >> e;
+}
+
 #endif /* TV_ARM_H */
