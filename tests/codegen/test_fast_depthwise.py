@@ -189,9 +189,9 @@ def test_chain_of_dsp_kernels_is_bit_exact_on_the_host():
     assert_bit_exact_dsp(model, samples=6)
 
 
-@pytest.mark.emulated
-def test_dsp_kernels_on_the_cortex_m4_board_match_tflite_micro(tmp_path):
-    """The Arm instructions and inline assembly (not the host's C emulation) on qemu-mps2-an386."""
+def _board_matches_tflm(tmp_path, model: bytes, shape: tuple, seed: int, name: str) -> None:
+    """Builds MODEL for qemu-mps2-an386 and compares the board's outputs with tflite-micro's on
+    extreme and random inputs."""
     import sys
     from pathlib import Path
 
@@ -205,17 +205,38 @@ def test_dsp_kernels_on_the_cortex_m4_board_match_tflite_micro(tmp_path):
 
     if not (have_qemu() and have_arm_toolchain()):
         pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc")
-    path = tmp_path / "chain.tflite"
-    path.write_bytes(chain_model(3))
-    project = generate_project(path, "qemu-mps2-an386", tmp_path / "p", model_id="ic01", conversion="int8")
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(model)
+    project = generate_project(path, "qemu-mps2-an386", tmp_path / name, model_id="ic01", conversion="int8")
     assert build_project(project.path).warnings == ()
-    rng = np.random.default_rng(11)
-    inputs = [np.full(13 * 11 * 5, -128, np.int8), np.full(13 * 11 * 5, 127, np.int8)]
-    inputs += [rng.integers(-128, 128, 13 * 11 * 5).astype(np.int8) for _ in range(3)]
+    size = int(np.prod(shape))
+    rng = np.random.default_rng(seed)
+    inputs = [np.full(size, -128, np.int8), np.full(size, 127, np.int8)]
+    inputs += [rng.integers(-128, 128, size).astype(np.int8) for _ in range(3)]
     with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
         dut.reply()
         for x in inputs:
-            expected = tflm_invoke(path, [x.reshape(1, 13, 11, 5)])[0].reshape(-1).astype(np.int8)
+            expected = tflm_invoke(path, [x.reshape(shape)])[0].reshape(-1).astype(np.int8)
             assert dut.tv_load(x.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
             reply = dut.command("tv-infer", timeout=60)
             assert reply[1] == f"m-tv-output-[{expected.astype(np.uint8).tobytes().hex()}]"
+
+
+@pytest.mark.emulated
+def test_dsp_kernels_on_the_cortex_m4_board_match_tflite_micro(tmp_path):
+    """The Arm instructions and inline assembly (not the host's C emulation) on qemu-mps2-an386."""
+    _board_matches_tflm(tmp_path, chain_model(3), (1, 13, 11, 5), 11, "chain")
+
+
+@pytest.mark.emulated
+@pytest.mark.parametrize("seed, shape, kw", [
+    (21, (1, 9, 7, 5), dict(stride=(2, 2), act="RELU6")),
+    (22, (1, 10, 9, 3), dict(stride=(3, 2), dil=(2, 1), depth_mult=2, act="RELU_N1_TO_1")),
+    (23, (1, 7, 11, 6), dict(stride=(1, 1), padding="VALID", act="RELU")),
+])
+def test_fused_3x3_routine_on_the_cortex_m4_board_matches_tflite_micro(tmp_path, seed, shape, kw):
+    """dsp-dw3x3's assembly on odd sizes (the lone last column and row), stride 2 and 3, dilation, clamps."""
+    _, h, w, c = shape
+    model = dw_model(seed, h=h, w=w, cin=c, kh=3, kw=3, **{"padding": "SAME", **kw})
+    assert variant(model) == "dsp-dw3x3"
+    _board_matches_tflm(tmp_path, model, shape, seed, f"dw{seed}")
