@@ -11,6 +11,16 @@ plane and written back strided into NHWC, with the requantization fused
 
 Variants (``KernelCall.variant``):
 
+``dsp-dw3x3``
+    3x3 windows (any stride and dilation in H; stride 1 or 2 and no dilation in W) whose
+    channels all fit ``mulhi_requant``: every output of a channel in one assembly routine
+    (``<fn>_ch``, AAPCS, the same blocks in C on the host) over 2x2 output blocks, so a
+    plane row loaded once serves two output rows; 4 accumulators, 5 packed weight words,
+    the bias and the pointers fill r0-r12 and lr, and the requantization constants are
+    swapped into three weight registers with one LDM from the routine's stack frame.
+    Weights and bias are doubled at generation time so that SMMLAR of the accumulator is
+    TFLM's rounding doubling high multiply: requantization is SMMLAR, ADD (sign), ASR, SSAT
+    and STRB per output. The odd last column and row are blocks of their own.
 ``dsp-dw3``
     3-wide kernels (any height, stride and dilation in H; stride 1 or 2 and no
     dilation in W): one unaligned 32-bit load of a plane row split by SXTB16 and
@@ -483,17 +493,26 @@ class _Block:
         self.asm.append(asm)
         self.c.append(c)
 
-    def emit(self, nr: int, nc: int, last_store_post: int) -> None:
+    def emit(self, nr: int, nc: int, last_store_post: int, q_post: int = 0) -> None:
+        """``last_store_post``/``q_post``: the block's output and plane pointer steps, taken by
+        post-indexed forms of its last store and of the load of plane row 0 (loaded last)."""
         L, p = self.L, self.p
         R = _R
         started: set[str] = set()
         acc = {(i, j): f"s{i}{j}" for i in range(nr) for j in range(nc)}
         plane_rows = sorted({i * L.sh + r * L.dh for i in range(nr) for r in range(3)})
+        if q_post:
+            plane_rows = plane_rows[1:] + plane_rows[:1]
+        moved = 0  # how far q has already advanced in the asm (the C keeps q until the loop step)
         for pr in plane_rows:
             off = pr * L.plane_w
             uses = [(i, (pr - i * L.sh) // L.dh) for i in range(nr)
                     if 0 <= pr - i * L.sh <= 2 * L.dh and (pr - i * L.sh) % L.dh == 0]
-            self.op(f"ldr {R['a']}, [{R['q']}, #{off}]", f"a = {p}_read_u32(q + {off});")
+            if q_post and pr == 0:
+                self.op(f"ldr {R['a']}, [{R['q']}], #{q_post}", f"a = {p}_read_u32(q);")
+                moved = q_post
+            else:
+                self.op(f"ldr {R['a']}, [{R['q']}, #{off}]", f"a = {p}_read_u32(q + {off});")
             self.op(f"sxtb16 {R['e']}, {R['a']}", f"e = {p}_sxtb16(a);")
             self.op(f"sxtb16 {R['a']}, {R['a']}, ror #8", f"a = {p}_sxtb16_ror8(a);")
 
@@ -512,7 +531,7 @@ class _Block:
                 if nc == 2 and L.sw == 1:
                     mac(i, 1, r, "a", "e", "t")  # [x1, x3] with the outer taps, x2 with the middle one
             if nc == 2 and L.sw == 2:
-                self.op(f"ldr {R['e']}, [{R['q']}, #{off + 2}]", f"e = {p}_read_u32(q + {off + 2});")
+                self.op(f"ldr {R['e']}, [{R['q']}, #{off + 2 - moved}]", f"e = {p}_read_u32(q + {off + 2});")
                 self.op(f"sxtb16 {R['e']}, {R['e']}", f"e = {p}_sxtb16(e);")
                 for i, r in uses:
                     mac(i, 1, r, "e", "a", "t")  # [x2, x4] with the outer taps, x3 with the middle one
@@ -560,8 +579,8 @@ def _fused_channel(L: Layer, name: str, p: str, P: str) -> list[str]:
         if pairs:
             post = 2 * L.oc if 2 * L.oc <= 255 else 0
             b = _Block(L, p)
-            b.emit(nr, 2, post)
-            a += [f".Lcol{nr}_{name}:", *b.asm, f"add r0, r0, #{2 * L.sw}"]
+            b.emit(nr, 2, post, 2 * L.sw)
+            a += [f".Lcol{nr}_{name}:", *b.asm]
             if not post:
                 a += _add_imm("r1", 2 * L.oc)
             a += ["subs r12, r12, #0x01000000", f"bcs .Lcol{nr}_{name}", f"add r12, r12, #{(pairs << 24) & 0xFFFFFFFF}"]
