@@ -174,10 +174,12 @@ class _Generator:
                 mac("a10", "wa", "xa"), mac("a10", "wb", "xb"),
                 mac("a11", "wa", "ya"), mac("a11", "wb", "yb"),
             ]
-        body = [".rept 16", *group(True)]
-        if self.groups > 1:
-            body += [f".rept {self.groups - 1}", *group(False), ".endr"]
-        body += ["strd %[a00], %[a01], [%[m]], #8", "strd %[a10], %[a11], [%[m]], #8", ".endr"]
+        # 4 positions per iteration, written out (GCC sizes an asm statement by its lines and
+        # would place literal pools out of reach past a .rept); mb is 256-byte aligned, so the
+        # loop ends when the store pointer's low byte comes back to 0
+        position = [*group(True), *group(False) * (self.groups - 1),
+                    "strd %[a00], %[a01], [%[m]], #8", "strd %[a10], %[a11], [%[m]], #8"]
+        body = ["1:", *position * 4, "tst %[m], #255", "bne 1b"]
         text = [f'                "{line}\\n\\t"' for line in body]
         return [
             "            {",
@@ -317,7 +319,8 @@ class _Generator:
             "{",
             f"    uint32_t vbuf[{64 * groups}];",
             f"    uint32_t stage[{4 * c}];",
-            "    int32_t mb[64];",
+            "    int32_t mb_[128];",
+            "    int32_t *mb = (int32_t *)(((uintptr_t)mb_ + 255u) & ~(uintptr_t)255u); /* 256-byte aligned */",
             f"    int8_t obuf[2][{4 * oc}];",
             "    int32_t b;",
             f"    for (b = 0; b < {p['batches']}; ++b) {{",
