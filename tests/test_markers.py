@@ -41,3 +41,22 @@ def test_every_test_using_a_firmware_fixture_is_marked_emulated():
             if used and "emulated" not in module | _marks(node.decorator_list):
                 unmarked.append(f"{path.relative_to(TESTS)}::{node.name} ({', '.join(sorted(used))})")
     assert not unmarked, "not marked emulated: " + "; ".join(unmarked)
+
+
+#: fixtures that train a model (or convert a trained one) for the test
+TRAINED_FIXTURES = {"small_model", "small_model_path", "int8_model", "structured_report", "trained_small",
+                    "float_tflite", "folder_model", "keras3_models"}
+
+
+def test_every_test_using_a_trained_model_fixture_is_marked_slow():
+    unmarked = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        module = _module_marks(tree)
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            used = {a.arg for a in node.args.args} & TRAINED_FIXTURES
+            if used and "slow" not in module | _marks(node.decorator_list):
+                unmarked.append(f"{path.relative_to(TESTS)}::{node.name} ({', '.join(sorted(used))})")
+    assert not unmarked, "not marked slow: " + "; ".join(unmarked)

@@ -82,6 +82,7 @@ def test_distillation_from_a_teacher_file_fine_tunes_the_pruned_student(small_mo
     assert report.stage("structured").agreement_with_float > 0.6
 
 
+@pytest.mark.slow
 def test_a_teacher_of_another_input_shape_is_a_model_error(small_model):
     from tinyvid.compress.distill import make_distiller
     from tinyvid.train import build_model

@@ -40,6 +40,7 @@ def test_pruning_reaches_the_target_sparsity_in_every_layer_and_keeps_the_model_
     assert not any("prune" in type(l).__name__.lower() for l in pruned.layers)  # stripped
 
 
+@pytest.mark.slow
 def test_a_sparsity_outside_zero_one_is_a_model_error(small_model, small_data):
     with pytest.raises(ModelError, match="sparsity"):
         prune_unstructured(small_model, small_data.train.x, small_data.train.y, 1.0, FinetuneOptions(epochs=1))

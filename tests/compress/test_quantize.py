@@ -20,6 +20,7 @@ def test_representative_frames_hold_black_white_and_seeded_training_frames(small
     assert a[0].max() == 0.0 and a[1].min() == 1.0
 
 
+@pytest.mark.slow
 def test_int8_input_is_scale_1_over_255_zero_point_minus_128_and_everything_is_int8(int8_model):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -37,12 +38,14 @@ def test_quantized_frames_are_uint8_minus_128(small_data):
     assert np.array_equal(quantize_frames(x).astype(np.int16), small_data.test.as_uint8()[:3].astype(np.int16) - 128)
 
 
+@pytest.mark.slow
 def test_int8_predictions_agree_with_float(int8_model, small_model, small_data):
     float_preds = small_model.predict(small_data.test.x, verbose=0)
     int8_preds = tflite_outputs(int8_model, small_data.test.x)
     assert agreement(int8_preds, float_preds) >= 0.95
 
 
+@pytest.mark.slow
 def test_int8_model_runs_in_tflite_micro_and_its_logits_match_litert_reference_kernels(int8_model, small_data):
     # The model ends in SOFTMAX: its input (the logits) is read from both interpreters.
     check = tflm_check(int8_model, small_data.test.x[:64])
@@ -50,6 +53,7 @@ def test_int8_model_runs_in_tflite_micro_and_its_logits_match_litert_reference_k
     assert check["agree"] and check["max_lsb"] <= 1 and check["tolerance_lsb"] == 1
 
 
+@pytest.mark.slow
 def test_a_model_without_softmax_is_compared_at_its_output(small_model, small_data):
     from tinyvid import _tf
 
@@ -72,6 +76,7 @@ def test_shared_models_run_in_tflite_micro_and_agree_with_litert_reference_kerne
         assert check["compared"] == "logits" and check["agree"], (path.name, check)
 
 
+@pytest.mark.slow
 def test_float_tflite_takes_float_frames_and_is_larger_than_int8(int8_model, small_model, small_data):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -97,11 +102,13 @@ def test_an_op_without_int8_kernel_is_a_model_error_naming_it(small_data):
         to_int8_tflite(model, representative_frames(small_data.train.x, 8))
 
 
+@pytest.mark.slow
 def test_calibration_that_does_not_span_zero_to_one_is_refused(small_model, small_data):
     with pytest.raises(ModelError, match="span"):
         to_int8_tflite(small_model, small_data.train.x[:8] * 0.5 + 0.1)
 
 
+@pytest.mark.slow
 def test_weight_sparsity_is_read_back_from_the_int8_file(small_model, small_data):
     from tinyvid import _tf
     from tinyvid.compress.evaluate import tflite_weight_sparsity

@@ -69,6 +69,7 @@ def test_filters_with_zero_weights_are_the_ones_removed_and_the_output_is_unchan
     np.testing.assert_allclose(smaller.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_half_the_channels_cuts_macs_by_at_least_40_percent_and_stays_convertible(small_model, small_data):
     smaller, changes = shrink(small_model, 0.5)
     assert total_macs(smaller) <= 0.6 * total_macs(small_model)

@@ -25,12 +25,14 @@ def _same_predictions(imported, trained_small):
     np.testing.assert_allclose(imported.keras_model(x, training=False).numpy(), expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_imports_keras_file(trained_small):
     m = import_model(trained_small.model_path)
     assert (m.kind, m.input_shape, m.num_outputs, m.input_dtype) == ("keras", (16, 16, 1), 2, "float32")
     _same_predictions(m, trained_small)
 
 
+@pytest.mark.slow
 def test_train_import_inspect_and_compress_count_the_parameters_the_tflite_holds(trained_small):
     from tinyvid.compress.pipeline import _tflite_macs_params
     from tinyvid.model.convert import keras_to_tflite
@@ -45,6 +47,7 @@ def test_train_import_inspect_and_compress_count_the_parameters_the_tflite_holds
     assert params < trained_small.model.count_params()
 
 
+@pytest.mark.slow
 def test_imports_h5_file(trained_small, tmp_path):
     path = tmp_path / "model.h5"
     trained_small.model.save(path)
@@ -53,6 +56,7 @@ def test_imports_h5_file(trained_small, tmp_path):
     _same_predictions(m, trained_small)
 
 
+@pytest.mark.slow
 def test_imports_keras_savedmodel_folder(trained_small, tmp_path):
     path = tmp_path / "saved"
     trained_small.model.save(path, save_format="tf")
@@ -80,6 +84,7 @@ def test_converts_plain_tensorflow_savedmodel_to_float_tflite(tmp_path):
     assert m.input_shape == (8, 8, 1) and m.num_outputs == 2
 
 
+@pytest.mark.slow
 def test_imports_float_tflite(float_tflite):
     m = import_model(float_tflite)
     assert (m.kind, m.input_shape, m.num_outputs, m.input_dtype) == ("tflite-float", (16, 16, 1), 2, "float32")
@@ -101,6 +106,7 @@ def test_import_to_copies_tflite_and_writes_record(resnet8_model, tmp_path):
     assert len(saved["source"]["sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_import_command_prints_a_summary(trained_small, tmp_path):
     result = CliRunner().invoke(main, ["import", str(trained_small.model_path), "-o", str(tmp_path / "imp")])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ import click
 
 from tinyvid.cli.options import POSITIVE, SEED, json_flag, output_option
 from tinyvid.train.architectures import ARCHITECTURES, DEFAULT_ARCH
-from tinyvid.train.fitting import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE
+from tinyvid.train.fitting import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE, MIN_PATIENCE_STEPS
 
 
 class ImageSize(click.ParamType):
@@ -111,7 +111,8 @@ def data_command(source, image_size, channels, fps, skip_bad, seed, as_json):
 @click.option("--learning-rate", type=POSITIVE, default=None,
               help=f"Initial Adam learning rate (cosine decay) [{DEFAULT_LEARNING_RATE}].")
 @click.option("--patience", type=click.IntRange(0), default=None,
-              help=f"Epochs without better validation accuracy before stopping [{DEFAULT_PATIENCE}].")
+              help=f"Epochs without better validation accuracy before stopping, at least {MIN_PATIENCE_STEPS} "
+                   f"optimizer steps; 0: never stop early [{DEFAULT_PATIENCE}].")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of data, splits, initialisation and shuffling.")
 @_image_size
 @_channels

@@ -13,6 +13,11 @@ DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_LEARNING_RATE = 3e-3
 DEFAULT_PATIENCE = 8
+#: early stopping waits at least this many optimizer steps without a better epoch: a
+#: small data set has few steps per epoch (lfw: 5), and its validation accuracy can sit
+#: at chance for the first 40-50 steps while BatchNormalization's moving statistics
+#: settle (lfw, seed 2: 9 epochs at 50%, then 100%)
+MIN_PATIENCE_STEPS = 100
 COSINE_FLOOR = 0.02  # a cosine-decayed learning rate ends at 2 % of its start
 
 
@@ -164,7 +169,8 @@ def fit(
     Compiles the model (Adam with the learning rate decaying along a cosine over
     ``epochs``, sparse categorical cross-entropy, accuracy) unless it is already
     compiled and no ``loss`` is given. Stops early when validation accuracy has
-    not improved for ``patience`` epochs (0: never) and restores the best weights.
+    not improved for ``patience`` epochs (0: never; at least
+    :data:`MIN_PATIENCE_STEPS` optimizer steps) and restores the best weights.
     Returns the Keras ``History``; ``history.best_epoch`` (0-based) and
     ``history.seconds`` are added.
     """
@@ -174,6 +180,8 @@ def fit(
     batches = frame_batches(dataset.train.x, dataset.train.y, int(batch_size), seed, augment)
     if loss is not None or not getattr(model, "_is_compiled", False) or model.optimizer is None:
         compile_for_classification(model, learning_rate, loss, decay_steps=int(epochs) * len(batches))
+    if patience:
+        patience = max(int(patience), -(-MIN_PATIENCE_STEPS // len(batches)))
     best, line = best_epoch(int(patience)), epoch_progress(int(epochs), progress)
     start = time.perf_counter()
     history = model.fit(
@@ -187,6 +195,7 @@ def fit(
         use_multiprocessing=False,
     )
     history.best_epoch = best.best_epoch
+    history.patience = int(patience)
     history.seconds = time.perf_counter() - start
     return history
 

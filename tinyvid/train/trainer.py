@@ -102,7 +102,8 @@ def train(
         "training": {
             "seed": seed, "epochs_requested": epochs, "epochs_run": len(history.epoch),
             "best_epoch": history.best_epoch + 1, "batch_size": batch_size,
-            "learning_rate": learning_rate, "patience": patience, "augment": augment,
+            "learning_rate": learning_rate, "patience": patience, "patience_epochs": history.patience,
+            "augment": augment,
             "seconds": round(seconds, 2),
             "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         },
