@@ -313,6 +313,10 @@ class _Generator:
                     f"a10 = {name}_out(a10, q + {words}); a11 = {name}_out(a11, q + {words});"]
             return defs, body
         zp_after = int(extra[0]) if extra else 0
+        # an activation clamping at or above the zero point makes the negative-accumulator term
+        # of the rounding irrelevant (tv_requant_fast_clamped_words): 4 instead of 6 per output
+        clamped = g.act_min >= g.out_zero_point
+        rq = "requant_fast_clamped_words" if clamped else "requant_fast_words"
         # the 1x1 kernels' form for the 4 outputs as one asm block: per channel LDR m, LDR shift,
         # per output LDRD k, SMLAL, LSR, SMLAL, ASR, SSAT; from C, GCC interleaves the channels and
         # spills the constants (measured on the vww first layer: about 55 instead of 32 instructions)
@@ -321,8 +325,10 @@ class _Generator:
             base = 4 * words * c
             asm += [f"ldr %[m], [%[q], #{base + 4}]", f"ldr %[s], [%[q], #{base + 16}]"]
             for a in accs:
-                asm += [f"ldrd %[lo], %[hi], [%[q], #{base + 8}]", f"smlal %[lo], %[hi], %[{a}], %[m]",
-                        f"lsr %[t], %[{a}], #31", "smlal %[lo], %[hi], %[t], %[c]", f"asr %[{a}], %[hi], %[s]"]
+                asm += [f"ldrd %[lo], %[hi], [%[q], #{base + 8}]", f"smlal %[lo], %[hi], %[{a}], %[m]"]
+                if not clamped:
+                    asm += [f"lsr %[t], %[{a}], #31", "smlal %[lo], %[hi], %[t], %[c]"]
+                asm += [f"asr %[{a}], %[hi], %[s]"]
                 if zp_after:
                     asm.append(f"add %[{a}], %[{a}], #{zp_after}" if zp_after > 0 else f"sub %[{a}], %[{a}], #{-zp_after}")
                 asm.append(f"ssat %[{a}], #8, %[{a}]")
@@ -331,17 +337,17 @@ class _Generator:
         c_path = []
         for a, c in (("a00", 0), ("a01", 0), ("a10", words), ("a11", words)):
             args = ", ".join(f"q[{c + i}]" for i in range(1, 5))
-            c_path.append(f"{a} = {P}_ssat8({P}_requant_fast_words({a}, {args}){plus});")
+            c_path.append(f"{a} = {P}_ssat8({P}_{rq}({a}, {args}){plus});")
         defs = []
         body = [
             f"#if {U}_ARM_ASM",
             "{",
-            "    uint32_t m, s, lo, hi, t;",
+            "    uint32_t m, s, lo, hi;" if clamped else "    uint32_t m, s, lo, hi, t;",
             "    __asm__(",
             *text,
             "        : [a00] \"+r\"(a00), [a01] \"+r\"(a01), [a10] \"+r\"(a10), [a11] \"+r\"(a11), [m] \"=&r\"(m), "
-            "[s] \"=&r\"(s), [lo] \"=&r\"(lo), [hi] \"=&r\"(hi), [t] \"=&r\"(t)",
-            "        : [q] \"r\"(q), [c] \"r\"(INT32_MIN)",
+            "[s] \"=&r\"(s), [lo] \"=&r\"(lo), [hi] \"=&r\"(hi)" + ("" if clamped else ", [t] \"=&r\"(t)"),
+            "        : [q] \"r\"(q)" + ("" if clamped else ", [c] \"r\"(INT32_MIN)"),
             "        : \"memory\");",
             "}",
             "#else",
