@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
+
+# No "explain" phase: it traces every line of a failing example (TensorFlow conversions
+# included) and can take longer than the rest of the run; the failing example and its
+# shrunk form are still reported.
+settings.register_profile("tinyvid", phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+settings.load_profile("tinyvid")
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

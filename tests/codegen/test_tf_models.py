@@ -24,7 +24,9 @@ def int8_tflite(model, input_shape, seed: int, low: float = -1.0, high: float = 
         for _ in range(24):
             yield [rng.uniform(low, high, (1, *input_shape)).astype(np.float32)]
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    from tinyvid.model.convert import batch_of_one
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(batch_of_one(model))
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -126,7 +128,9 @@ def test_converted_model_with_float_input_and_output_is_bit_exact():
     x = keras.layers.GlobalAveragePooling2D()(x)
     model = keras.Model(inp, keras.layers.Dense(3)(x))
     rng = np.random.default_rng(0)
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    from tinyvid.model.convert import batch_of_one
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(batch_of_one(model))
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: ([rng.uniform(0, 1, (1, 8, 8, 3)).astype(np.float32)] for _ in range(16))
     flatbuffer = bytes(converter.convert())

@@ -66,3 +66,4 @@ def _evaluate(op, tensors):
     if op.opcode in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS"):
         return data[0]
     return None
+

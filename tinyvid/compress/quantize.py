@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from tinyvid.errors import ModelError
-from tinyvid.model.convert import first_line, quantize_tflite, run_converter
+from tinyvid.model.convert import batch_of_one, first_line, quantize_tflite, run_converter
 
 INPUT_SCALE = 1.0 / 255.0
 INPUT_ZERO_POINT = -128
@@ -54,7 +54,7 @@ def to_int8_tflite(model, calibration: np.ndarray, *, progress: bool = False) ->
         for frame in frames:
             yield [frame[None]]
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(batch_of_one(model))
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]

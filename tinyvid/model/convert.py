@@ -32,12 +32,30 @@ def run_converter(convert, visible_stderr: list | None = None) -> bytes:
         return bytes(convert())
 
 
+def batch_of_one(model):
+    """``model`` with a batch size of 1 fixed in its inputs (the model itself when it has one).
+
+    With a free batch size the converter turns a dilated convolution into
+    SPACE_TO_BATCH_ND / CONV_2D / BATCH_TO_SPACE_ND whose inner tensors are stored
+    with batch 1 although they hold several images (tflite-micro then computes them
+    wrongly); with the batch fixed it emits one dilated CONV_2D. A microcontroller
+    runs one frame at a time anyway."""
+    from tinyvid import _tf
+
+    if all(t.shape[0] == 1 for t in model.inputs):
+        return model
+    keras = _tf.keras()
+    inputs = [keras.Input(batch_shape=(1, *t.shape[1:]), dtype=t.dtype) for t in model.inputs]
+    outputs = model(inputs if len(inputs) > 1 else inputs[0])
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0], outputs, name=model.name)
+
+
 def keras_to_tflite(model) -> bytes:
-    """The float32 ``.tflite`` of a (tf-keras) Keras model."""
+    """The float32 ``.tflite`` of a (tf-keras) Keras model (batch size 1)."""
     from tinyvid import _tf
 
     try:
-        return run_converter(_tf.tf().lite.TFLiteConverter.from_keras_model(model).convert)
+        return run_converter(_tf.tf().lite.TFLiteConverter.from_keras_model(batch_of_one(model)).convert)
     except Exception as exc:  # noqa: BLE001 - the converter raises anything
         raise ModelError(f"cannot convert the model to .tflite: {first_line(exc)}",
                          "use layers that are TFLite builtin operators") from exc

@@ -4,6 +4,7 @@ paddings and crops): the pair the converter puts around a dilated convolution.""
 from __future__ import annotations
 
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext, shape_nhwc
+from tinyvid.errors import UnsupportedModelError
 from tinyvid.codegen.ops.movement import int8_tensor, int_values
 
 OPCODES = ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND")
@@ -31,6 +32,13 @@ def lower(ctx: LoweringContext) -> KernelCall:
         ctx.check(b % (bh * bw) == 0, f"batch {b} is not a multiple of the block {bh}x{bw}")
         expected = [b // (bh * bw), h * bh - top - bottom, w * bw - left - right, c]
         kind = "batch_to_space"
+    if [ob, oh, ow, oc] != expected and [oh, ow, oc] == expected[1:]:
+        raise UnsupportedModelError(
+            f"{ctx.where()}: its output is stored as {list(y.shape)} but holds {expected[0]} images: the model was "
+            "converted with a free batch size, so its dilated convolution became SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND "
+            "with batch-1 shapes that tflite-micro does not compute as the model means",
+            "convert the model with a fixed batch size of 1 (`tinyvid compress MODEL --data SOURCE` does), which gives "
+            "one dilated CONV_2D")
     ctx.check([ob, oh, ow, oc] == expected, f"output {list(y.shape)} is not {expected}")
     params = [("in_b", b), ("in_h", h), ("in_w", w), ("depth", c), ("out_b", ob), ("out_h", oh), ("out_w", ow),
               ("block_h", bh), ("block_w", bw), ("top", top), ("left", left),
