@@ -109,6 +109,23 @@ def test_saturated_inputs_and_weights_match_tflm(zero_point):
                                       out_scale=0.5, weights=weights, in_zero_point=zero_point), samples=2)
 
 
+@pytest.mark.parametrize("bias", [2**31 - 2**21, -(2**31) + 2**21, 2**30])
+def test_large_biases_under_relu_match_tflm(bias):
+    """Under ReLU the kernel folds the bias into the requantization constant (accumulators
+    from 0) only while bias + window sum stays within int32: near the limits it keeps the bias
+    in the accumulator, and the result is TFLM's either way."""
+    rng = np.random.default_rng(13)
+    x = T((1, 5, 6, 3), "int8", 0.1, int(rng.integers(-128, 128)))
+    ws = [0.002, 0.004, 0.003, 0.001]
+    wt = T((4, 3, 3, 3), "int8", ws, [0] * 4, 0, rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8))
+    b = T((4,), "int32", [float(np.float32(0.1) * np.float32(s)) for s in ws], [0] * 4, 0,
+          np.array([bias, -bias // 2, 100, bias // 3], np.int32))
+    y = T((1, 5, 6, 4), "int8", 0.05, -20)
+    op = Op("CONV_2D", [0, 1, 2], [3], "Conv2DOptions", dict(Padding=_PAD["SAME"], StrideW=1, StrideH=1,
+                                                                FusedActivationFunction=_ACT["RELU"]))
+    assert_dsp_bit_exact(build([x, wt, b, y], [op], [0], [3]), samples=3)
+
+
 def test_first_layer_window_packs_27_values_into_7_words():
     win = window_layout(3, 9)  # 3x3 filter rows of 3 channels
     assert win.groups == 7

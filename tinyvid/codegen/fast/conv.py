@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tinyvid.codegen.fast.pointwise import Gemm, _records, _requant_lines, fold_bias
+from tinyvid.codegen.fast.requant import fast_requant
 from tinyvid.codegen.overlap import window_overlap
 from tinyvid.codegen.ops.base import KernelCall
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
@@ -208,7 +209,8 @@ class _Generator:
         return out
 
     # --- the multiply-accumulate block ----------------------------------------------
-    def _asm_block(self) -> list[str]:
+    def _asm_block(self, from_zero: bool = False) -> list[str]:
+        """``from_zero``: the accumulators start at 0 (the first group's SMLADs are SMUADs)."""
         groups = self.win.groups
         if not self.size:  # int16 weights: per group 4 LDRD + 8 SMLAD
             body = [
@@ -244,9 +246,19 @@ class _Generator:
                 "smlad %[a11], %[wa], %[ya], %[a11]",
                 "smlad %[a11], %[wb], %[yb], %[a11]",
             ]
-        unroll = min(groups, 4 if self.size else 16)
-        loops, rest = divmod(groups, unroll)
         asm: list[str] = []
+        if from_zero:
+            first, seen = [], set()
+            for line in body:
+                acc = line.split()[1].rstrip(",") if line.startswith("smlad") else None
+                if acc is not None and acc not in seen:
+                    seen.add(acc)
+                    line = line.replace("smlad", "smuad").rsplit(",", 1)[0]
+                first.append(line)
+            asm += first
+            groups -= 1
+        unroll = max(1, min(groups, 4 if self.size else 16))
+        loops, rest = divmod(groups, unroll)
         # written out, not .rept: GCC sizes an asm statement by its lines, and places its literal
         # pools out of reach of the code after a block it underestimates
         if loops > 1:
@@ -256,7 +268,9 @@ class _Generator:
         asm += body * rest
         text = "".join(f'            "{line}\\n\\t"\n' for line in asm)
         count = [f"            int32_t n = {loops};"] if loops > 1 else []
-        outs = "[a00] \"+r\"(a00), [a01] \"+r\"(a01), [a10] \"+r\"(a10), [a11] \"+r\"(a11), [x] \"+r\"(xp), [w] \"+r\"(wp)"
+        acc = "=&r" if from_zero else "+r"
+        outs = (f"[a00] \"{acc}\"(a00), [a01] \"{acc}\"(a01), [a10] \"{acc}\"(a10), [a11] \"{acc}\"(a11), "
+                "[x] \"+r\"(xp), [w] \"+r\"(wp)")
         if loops > 1:
             outs += ", [n] \"+r\"(n)"
         outs += (", [xa] \"=&r\"(xa), [xb] \"=&r\"(xb), [ya] \"=&r\"(ya), [yb] \"=&r\"(yb), [wa] \"=&r\"(wa), "
@@ -356,6 +370,33 @@ class _Generator:
         ]
         return defs, body + clamp
 
+    def _folded_records(self, g: Gemm) -> str | None:
+        """The per-channel records [bias', m, k' low, k' high, shift - 32] with k' = k + bias' * m,
+        so that the accumulators start from 0 (no bias loads and moves per block): only when the
+        activation clamps at or above the zero point (the rounding then ignores the accumulator's
+        sign, tv_requant_fast_clamped_words), k' fits int64 and bias' + the window sum cannot leave
+        int32 (where TFLM's int32 accumulator would wrap)."""
+        if g.act_min < g.out_zero_point:
+            return None
+        fast = fast_requant(g.mult, g.shift, g.out_zero_point) or \
+            fast_requant(g.mult, g.shift, g.out_zero_point, zero_point_in_k=False)
+        if fast is None:
+            return None
+        w = self.g.weights.astype(np.int64)
+        reach = np.abs(np.append(w, w[-1:], axis=0)[: len(g.bias)]).sum(axis=1) * 128
+        bias = g.bias.astype(np.int64)
+        if np.any(np.abs(bias) + reach >= 2**31):
+            return None
+        k = [int(kk) + int(b) * int(m) for kk, b, m in zip(fast.k, bias, fast.m)]
+        if any(abs(v) >= 2**63 for v in k):
+            return None
+        u = np.array([v % 2**64 for v in k], np.uint64)
+        lo = (u & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32)
+        hi = (u >> np.uint64(32)).astype(np.uint32).view(np.int32)
+        rec = np.stack([g.bias, fast.m, lo, hi, fast.sh - 32], axis=1).astype(np.int32)
+        self._zp_after = fast.zero_point
+        return self.ctx.op_const("conv_q", rec.reshape(-1))
+
     # --- the layer ------------------------------------------------------------------
     def code(self) -> str:
         ctx, g, win, p, P = self.ctx, self.g, self.win, self.p, self.P
@@ -363,8 +404,12 @@ class _Generator:
         oc = g.channels
         pairs = -(-oc // 2)
         even = (lambda a: np.append(a, a[-1:])[: 2 * pairs])  # an odd last channel pairs with a copy of itself
-        # the 1x1 kernels' records and requantization lines (whatever extra values they carry)
-        q, is_fast, *extra = _records(ctx, replace(g, bias=even(g.bias), mult=even(g.mult), shift=even(g.shift)))
+        eg = replace(g, bias=even(g.bias), mult=even(g.mult), shift=even(g.shift))
+        folded = self._folded_records(eg)
+        if folded is not None:  # bias in k, accumulators from 0
+            q, is_fast, extra = folded, True, [self._zp_after]
+        else:  # the 1x1 kernels' records and requantization lines (whatever extra values they carry)
+            q, is_fast, *extra = _records(ctx, eg)
         words = 5 if is_fast else 3
         rq_defs, rq_body = self._requant(is_fast, extra, words)
         if self.size:
@@ -389,7 +434,10 @@ class _Generator:
             "",
             *rq_defs,
             "/* the widened window of output pixel (oy, ox) into dst[4g], dst[4g + 1] for each word g */",
-            f"static void {name}_fill(const int8_t *in, int32_t oy, int32_t ox, uint32_t *stage, uint32_t *dst)",
+            "#if defined(__GNUC__)",  # inlined into both calls: about 10 instructions fewer per pixel
+            "__attribute__((always_inline))",
+            "#endif",
+            f"static inline void {name}_fill(const int8_t *in, int32_t oy, int32_t ox, uint32_t *stage, uint32_t *dst)",
             "{",
             f"    const int32_t y0 = oy * {p['stride_h']} - {p['pad_h']}, x0 = ox * {p['stride_w']} - {p['pad_w']};",
             f"    if (oy >= {oy0} && oy < {oy1} && ox >= {ox0} && ox < {ox1}) {{",
@@ -436,10 +484,13 @@ class _Generator:
                 "    const uint32_t *xp = xbuf;",
                 f"#if {U}_ARM_ASM",
                 "    /* in the registers the requantization block takes them from (else GCC adds MOVs) */",
-                f'    register int32_t a00 __asm__("r0") = q[0], a01 __asm__("r1") = q[0];',
-                f'    register int32_t a10 __asm__("r2") = q[{words}], a11 __asm__("r3") = q[{words}];',
-                *self._asm_block(),
+                *([f'    register int32_t a00 __asm__("r0"), a01 __asm__("r1"), a10 __asm__("r2"), a11 __asm__("r3");']
+                  if folded else
+                  [f'    register int32_t a00 __asm__("r0") = q[0], a01 __asm__("r1") = q[0];',
+                   f'    register int32_t a10 __asm__("r2") = q[{words}], a11 __asm__("r3") = q[{words}];']),
+                *self._asm_block(from_zero=folded is not None),
                 "#else",
+                "    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;" if folded else
                 f"    int32_t a00 = q[0], a01 = q[0], a10 = q[{words}], a11 = q[{words}];",
                 *self._c_block(),
                 "#endif",
