@@ -23,10 +23,16 @@ and multiplied with every output channel pair (2 channels x 2 pixels, ``SMLAD``)
   loop). On the host, where the tests check it bit for bit, the same layout runs as C
   (``tv_arm.h`` emulates each instruction).
 * Requantization and the activation clamp are the 1x1 kernels' (:mod:`.pointwise`:
-  ``tv_requant_fast`` and ``SSAT`` when every channel fits the fast form).
+  ``tv_requant_fast`` and ``SSAT`` when every channel fits the fast form), one asm block
+  per 4 outputs taking the accumulators in r0-r3. Under an activation that clamps at or
+  above the output zero point (ReLU, ReLU6) the rounding's negative-accumulator term is
+  dropped (``tv_requant_fast_clamped_words``: same int8) and the bias goes into the
+  64-bit rounding constant (``k + bias * m``), so the accumulators start from ``SMUAD``.
+* Up to ``UNROLL_PAIRS`` channel pairs are unrolled (constant record and output offsets).
 
 Grouped convolutions and windows of more than ``MAX_GROUPS`` words keep the portable
-kernel; 1x1 filters are :mod:`.pointwise`'s.
+kernel; 1x1 filters are :mod:`.pointwise`'s; stride-1 3x3 filters over a multiple of 4
+channels are :mod:`.winograd`'s in ``--optimize speed``.
 """
 
 from __future__ import annotations
