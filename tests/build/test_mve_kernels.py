@@ -84,7 +84,7 @@ def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
     data, size = _chain(rng)
     model = tmp_path / "chain.tflite"
     model.write_bytes(data)
-    assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-depthwise", "mve-1x1", "mve-depthwise",
+    assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-dw", "mve-1x1", "mve-dw",
                                                        "mve-im2col", "mve-1x1", "mve-fc"]
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")
     assert build_project(project.path).warnings == ()
@@ -94,6 +94,82 @@ def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
         dut.reply()
         for x in inputs:
             want = tflm_invoke(model, [x.reshape(1, 13, 13, 3)])[0].reshape(-1).astype(np.int8)
+            assert dut.tv_load(x.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
+            reply = dut.command("tv-infer", timeout=60)
+            assert reply[1] == f"m-tv-output-[{want.astype(np.uint8).tobytes().hex()}]"
+
+
+def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
+    """Depthwise layers of every variant of the hand-scheduled channel loop, side by side on
+    one input, their outputs flattened and concatenated (so every byte of each is compared):
+    per branch kernel, stride, dilation, padding, depth multiplier, activation, weight scale
+    range and weight magnitude. The output zero point -3 makes RELU and RELU6 clamp inside
+    int8 (VMAX/VMIN) and NONE use the whole range (VQMOVNB); weight scales above 5 give
+    left shifts, and mixed with small ones, channels with and without a right shift."""
+    h, w, c = 9, 11, 6
+    shape = (1, h, w, c)
+    out_scale, out_zp, in_scale = 0.1, -3, 0.02
+    tensors = [T(shape, "int8", in_scale, -7)]
+    ops, flats = [], []
+    branches = [  # k, stride, dil, padding, dm, act, weight scales, |w| max
+        (3, 1, 1, "SAME", 1, "NONE", (0.002, 0.02), 127),   # right shifts, whole range, a tail of 3
+        (3, 2, 1, "SAME", 1, "RELU", (0.002, 0.02), 127),   # stride 2 (two column phases), clamped
+        (3, 1, 1, "SAME", 1, "NONE", (0.0005, 12.0), 3),    # left and right shifts mixed
+        (2, 1, 1, "VALID", 2, "RELU6", (0.002, 0.02), 127),  # depth multiplier 2, 2x2 taps
+        (3, 3, 2, "SAME", 1, "NONE", (0.002, 0.02), 127),   # stride 3, dilation 2
+        (3, 1, 1, "SAME", 1, "NONE", (6.0, 12.0), 2),       # left shifts only (no rounding shift)
+        (5, 1, 1, "SAME", 1, "RELU", (0.001, 0.005), 127),  # 25 taps: the C loop on the board
+        (3, 1, 1, "SAME", 1, "RELU", (6.0, 12.0), 2),       # left shifts, clamped: the C loop
+    ]
+    for k, s, d, pad, dm, act, (w_lo, w_hi), wmax in branches:
+        oc = c * dm
+        oh, ow = out_size(pad, h, k, s, d), out_size(pad, w, k, s, d)
+        ws = [float(v) for v in rng.uniform(w_lo, w_hi, oc)]
+        tensors.append(T((1, k, k, oc), "int8", ws, [0] * oc, 3, rng.integers(-wmax, wmax + 1, (1, k, k, oc)).astype(np.int8)))
+        tensors.append(T((oc,), "int32", [float(np.float32(in_scale) * np.float32(v)) for v in ws], [0] * oc, 0,
+                         rng.integers(-400, 400, oc).astype(np.int32)))
+        tensors.append(T((1, oh, ow, oc), "int8", out_scale, out_zp))
+        y = len(tensors) - 1
+        ops.append(Op("DEPTHWISE_CONV_2D", [0, y - 2, y - 1], [y], "DepthwiseConv2DOptions",
+                      dict(Padding=_PAD[pad], StrideW=s, StrideH=s, FusedActivationFunction=_ACT[act],
+                           DilationWFactor=d, DilationHFactor=d, DepthMultiplier=dm)))
+        tensors.append(T((1, oh * ow * oc), "int8", out_scale, out_zp))
+        tensors.append(T((2,), "int32", None, 0, 0, np.array([1, oh * ow * oc], np.int32)))
+        ops.append(Op("RESHAPE", [y, y + 2], [y + 1]))
+        flats.append((y + 1, oh * ow * oc))
+    tensors.append(T((1, sum(n for _, n in flats)), "int8", out_scale, out_zp))
+    out = len(tensors) - 1
+    ops.append(Op("CONCATENATION", [i for i, _ in flats], [out], "ConcatenationOptions", dict(Axis=1)))
+    return build(tensors, ops, [0], [out]), shape
+
+
+@pytest.mark.emulated
+@pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_helium_depthwise_variants_on_the_cortex_m55_match_tflite_micro(tmp_path):
+    """The hand-scheduled depthwise channel loop (inline assembly, board only) in each of its
+    forms, and the C loop where it does not apply, bit-exact with tflite-micro."""
+    from tinyvid.model.reference import tflm_invoke
+
+    rng = np.random.default_rng(33)
+    data, shape = _depthwise_branches(rng)
+    graph = load_graph(data)
+    forms = []
+    for op in graph.operators:
+        if op.opcode == "DEPTHWISE_CONV_2D":
+            call = lower_graph(graph, "model", "mve", {}).calls[op.index]
+            forms.append((call.variant, "__asm__" in (call.code or "")))
+    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2
+    model = tmp_path / "dw.tflite"
+    model.write_bytes(data)
+    project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")
+    assert build_project(project.path).warnings == ()
+    size = int(np.prod(shape))
+    inputs = [np.full(size, -128, np.int8), np.full(size, 127, np.int8)]
+    inputs += [rng.integers(-128, 128, size).astype(np.int8) for _ in range(3)]
+    with launch_board(project.path) as running, DutClient.connect(running.url) as dut:
+        dut.reply()
+        for x in inputs:
+            want = tflm_invoke(model, [x.reshape(shape)])[0].reshape(-1).astype(np.int8)
             assert dut.tv_load(x.tobytes(), timeout=60) == ["m-load-done", "m-ready"]
             reply = dut.command("tv-infer", timeout=60)
             assert reply[1] == f"m-tv-output-[{want.astype(np.uint8).tobytes().hex()}]"

@@ -65,13 +65,21 @@ def test_convolution_windows_of_every_shape_match_tflm(seed, h, w, cin, cout, kh
 @PROPERTY
 @given(seed=st.integers(0, 2**31), h=st.integers(1, 9), w=st.integers(1, 9), c=st.sampled_from([1, 2, 3, 4, 5, 8, 11, 16]),
        kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3), dh=st.integers(1, 2),
-       dw=st.integers(1, 2), padding=PADS, act=ACTS, per_channel=st.booleans())
-def test_depthwise_convolutions_match_tflm(seed, h, w, c, kh, kw, sh, sw, dh, dw, padding, act, per_channel):
+       dw=st.integers(1, 2), padding=PADS, act=ACTS, per_channel=st.booleans(), dm=st.sampled_from([1, 1, 2, 3]))
+def test_depthwise_convolutions_match_tflm(seed, h, w, c, kh, kw, sh, sw, dh, dw, padding, act, per_channel, dm):
+    """The staged-plane kernel: every kernel size, stride, dilation, padding and depth multiplier."""
     assume(_fits(padding, h, w, kh, kw, dh, dw))
     rng = np.random.default_rng(seed)
-    model = conv_model(rng, h=h, w=w, cin=c, cout=c, kh=kh, kw=kw, stride=(sh, sw), dil=(dh, dw), padding=padding,
-                       act=act, per_channel=per_channel, depthwise=True)
-    assert_mve_bit_exact(model, "mve-depthwise")
+    model = conv_model(rng, h=h, w=w, cin=c, cout=c * dm, kh=kh, kw=kw, stride=(sh, sw), dil=(dh, dw), padding=padding,
+                       act=act, per_channel=per_channel, depthwise=True, **({"depth_mult": dm} if dm > 1 else {}))
+    assert_mve_bit_exact(model, "mve-dw")
+
+
+def test_depthwise_too_large_for_the_plane_reads_in_place():
+    """A channel plane above MAX_PLANE_BYTES: the in-place kernel (4 channels per vector, border path)."""
+    rng = np.random.default_rng(4)
+    model = conv_model(rng, h=130, w=131, cin=6, cout=6, kh=3, kw=3, stride=(1, 1), act="RELU", depthwise=True)
+    assert_mve_bit_exact(model, "mve-depthwise", samples=2)
 
 
 @PROPERTY
@@ -117,7 +125,7 @@ def test_extreme_requantization_matches_tflm(case, w_scales, out_scale, kernel, 
     k = 1 if kernel == "1x1" else 3
     model = _conv_scales(rng, h=6, w=7, cin=5, cout=5, kh=k, kw=k, in_scale=0.1, w_scales=w_scales,
                          out_scale=out_scale, act=act, depthwise=kernel == "depthwise")
-    assert_mve_bit_exact(model, {"1x1": "mve-1x1", "3x3": "mve-im2col", "depthwise": "mve-depthwise"}[kernel])
+    assert_mve_bit_exact(model, {"1x1": "mve-1x1", "3x3": "mve-im2col", "depthwise": "mve-dw"}[kernel])
 
 
 @pytest.mark.parametrize("zero_point", [-128, 127])
@@ -132,7 +140,7 @@ def test_saturated_inputs_and_weights_match_tflm(zero_point, kernel):
     cout = 6 if kernel == "3x3" else c
     model = _conv_scales(rng, h=9, w=8, cin=c, cout=cout, kh=5, kw=5, in_scale=0.05, w_scales=[1e-4] * cout,
                          out_scale=0.5, weights=weights, in_zero_point=zero_point, depthwise=kernel == "depthwise")
-    assert_mve_bit_exact(model, "mve-im2col" if kernel == "3x3" else "mve-depthwise", samples=2)
+    assert_mve_bit_exact(model, "mve-im2col" if kernel == "3x3" else "mve-dw", samples=2)
 
 
 @pytest.mark.parametrize("name, h, w, cin, cout, k, stride", [
@@ -148,7 +156,6 @@ def test_real_layer_shapes_match_tflm(name, h, w, cin, cout, k, stride):
     assert_mve_bit_exact(model, "mve-1x1" if k == 1 else "mve-im2col", samples=2)
 
 
-def test_grouped_and_depth_multiplied_layers_keep_other_kernels():
+def test_grouped_convolutions_keep_other_kernels():
     rng = np.random.default_rng(2)
     assert not variants(conv_model(rng, h=6, w=5, cin=4, cout=6, kh=3, kw=3, groups=2))[0].startswith("mve")
-    assert not variants(conv_model(rng, h=6, w=5, cin=4, cout=8, kh=3, kw=3, depthwise=True, depth_mult=2))[0].startswith("mve")

@@ -1,40 +1,342 @@
-"""DEPTHWISE_CONV_2D on the ``mve`` target (Cortex-M55 Helium), depth multiplier 1.
+"""DEPTHWISE_CONV_2D on the ``mve`` target (Cortex-M55 Helium).
 
-Four channels per vector: each tap is one widening load of the inputs, one of the
-weights (grouped by 4 channels at generation time, so one group's taps are 4 bytes
-apart) and a multiply-add into int32 lanes; the input offset
-is folded into the bias, taps outside the image multiply the raw input zero point,
-and the 4 channels are requantized as one vector (``kernels/tv_mve_conv.h``). Other
-depth multipliers keep the dsp or portable kernel.
+``mve-dw`` (any kernel size, stride, dilation and depth multiplier): one input channel
+at a time is gathered out of the NHWC tensor (VLDRB gathers, 8 bytes each) into a
+static plane bordered with the raw input zero point, its columns split into
+``stride_w`` phases (padded column X at phase X % s, column X / s), so that the taps
+of 4 adjacent outputs are 4 adjacent bytes of one plane row. Each output channel then
+keeps its taps and requantization constants in scalar registers, and per 4 outputs of
+a row: one VDUP of the bias, per tap one widening load at a constant offset and one
+VMLA by the scalar weight, the requantization (``tv_mve_requant_s``) and one scatter
+store into NHWC. No bounds checks: the border cells hold the zero point and the input
+offset is folded into the bias (``bias' = bias + in_offset * sum(w)``, so a border cell
+adds ``(zp + in_offset) * w = 0``). The plane (``<prefix>_mve_dw_plane``) is shared by
+the model's depthwise layers, sized for the largest.
+
+``mve-depthwise`` (layers whose plane would exceed :data:`MAX_PLANE_BYTES`, depth
+multiplier 1): 4 channels per vector read in place from NHWC, border pixels through a
+bounds-checked path (``tv_mve_depthwise``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from tinyvid.codegen.fast.mve_conv import KERNELS, mve_requant
 from tinyvid.codegen.fast.pointwise import fold_bias
-from tinyvid.codegen.ops.base import KernelCall
+from tinyvid.codegen.ops.base import KernelCall, LoweringContext
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
+from tinyvid.errors import ModelError, UnsupportedModelError
 
 TARGETS = ("mve",)
 OPCODES = ("DEPTHWISE_CONV_2D",)
 PRIORITY = 40
 
+#: the largest plane (bytes) a layer may stage; larger layers take the in-place kernel
+MAX_PLANE_BYTES = 16384
+#: the most taps the unrolled plane kernel emits
+MAX_TAPS = 49
+
+
+@dataclass(frozen=True)
+class Plane:
+    """One layer's geometry and its staged plane (rows of ``stride_w`` phases of ``wq`` bytes)."""
+
+    batches: int
+    h: int
+    w: int
+    c: int
+    oh: int
+    ow: int
+    dm: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pad_t: int
+    pad_l: int
+
+    @property
+    def oc(self) -> int:
+        return self.c * self.dm
+
+    @property
+    def rows(self) -> int:
+        """Plane rows the outputs read."""
+        return (self.oh - 1) * self.sh + (self.kh - 1) * self.dh + 1
+
+    @property
+    def wq(self) -> int:
+        """Bytes per phase: every lane of the last group of 4 outputs stays inside its row."""
+        return 4 * -(-self.ow // 4) + ((self.kw - 1) * self.dw) // self.sw
+
+    @property
+    def row_stride(self) -> int:
+        return self.sw * self.wq
+
+    @property
+    def bytes(self) -> int:
+        return -(-(self.rows * self.row_stride) // 16) * 16
+
+    def tap(self, ky: int, kx: int) -> int:
+        """The plane offset of tap (ky, kx) from an output's first tap."""
+        x = kx * self.dw
+        return ky * self.dh * self.row_stride + (x % self.sw) * self.wq + x // self.sw
+
+    def stage_rows(self) -> int:
+        return max(0, min(self.h, self.rows - self.pad_t))
+
+    def phases(self) -> list[tuple[int, int, int]]:
+        """Per column phase holding input columns: (first input column, its plane offset in the row, count)."""
+        out = []
+        end = min(self.w, self.row_stride - self.pad_l)
+        for ph in range(self.sw):
+            x0 = (ph - self.pad_l) % self.sw
+            if x0 < end:
+                out.append((x0, ph * self.wq + (x0 + self.pad_l) // self.sw, -(-(end - x0) // self.sw)))
+        return out
+
+
+def _layer(ctx: LoweringContext):
+    x, w, y, (n, h, wd, c), (_, oh, ow, oc) = window_operands(ctx)
+    if len(w.shape) != 4 or w.shape[0] != 1 or oc % c:
+        return None
+    _, kh, kw, _ = w.shape
+    b, mult, shift, params = window_params(ctx, x, y, w, (n, h, wd, c), (oh, ow, oc), (kh, kw), 3, ("depth_mult", oc // c))
+    p = dict(params)
+    plane = Plane(n, h, wd, c, oh, ow, oc // c, kh, kw, p["stride_h"], p["stride_w"], p["dil_h"], p["dil_w"],
+                  p["pad_h"], p["pad_w"])
+    return plane, x, w, y, b, mult, shift, p
+
+
+def _plane_fits(L: Plane) -> bool:
+    return (L.bytes <= MAX_PLANE_BYTES and L.kh * L.kw <= MAX_TAPS and min(L.oh, L.ow) >= 1
+            and 7 * L.sw * L.c <= 0xFFFF and L.pad_t >= 0 and L.pad_l >= 0)
+
+
+def plane_bytes(ctx: LoweringContext) -> int:
+    """The plane the model's mve-dw layers share: the largest any of them stages."""
+    size = 0
+    for op in ctx.graph.operators:
+        if op.opcode not in OPCODES:
+            continue
+        other = LoweringContext(ctx.graph, op, ctx.prefix, {}, ctx.target, ctx.codegen_options)
+        try:
+            found = _layer(other)
+        except (ModelError, UnsupportedModelError, ValueError, ArithmeticError):
+            continue
+        if found is not None and _plane_fits(found[0]):
+            size = max(size, found[0].bytes)
+    return size
+
 
 def specialise(ctx, call):
-    x, w, y, (n, h, wd, c), (_, oh, ow, oc) = window_operands(ctx)
-    _, kh, kw, _ = w.shape
-    if oc != c:
-        return None  # depth multiplier > 1
-    b, mult, shift, params = window_params(ctx, x, y, w, (n, h, wd, c), (oh, ow, oc), (kh, kw), 3, ("depth_mult", 1))
-    p = dict(params)
-    taps = w.data.reshape(kh * kw, c).astype(np.int8)
+    found = _layer(ctx)
+    if found is None:
+        return None
+    L, x, w, y, b, mult, shift, p = found
+    taps = w.data.reshape(L.kh * L.kw, L.oc).astype(np.int8)
     bias = fold_bias(None if b is None else b.data.reshape(-1), taps.T, p["in_offset"])
+    if _plane_fits(L):
+        return _plane_call(ctx, L, x, y, taps, bias, mult, shift, p)
+    if L.dm != 1:
+        return None
+    return _inplace_call(ctx, L, x, y, taps, bias, mult, shift, p)
+
+
+def _plane_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall | None:
+    mult = np.broadcast_to(np.asarray(mult, np.int64).reshape(-1), (L.oc,))
+    shift = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (L.oc,))
+    if np.any(shift < -31) or np.any(shift > 31):
+        return None
+    lsh, rsh = np.maximum(shift, 0), np.minimum(shift, 0)
+    has_lsh = int(np.any(lsh > 0))
+    consts = np.stack([bias.astype(np.int64), mult, rsh, lsh], axis=1).astype(np.int32)  # [oc][4]
+    P, Pu = ctx.prefix, ctx.prefix.upper()
+    fn = f"{P}_op{ctx.op.index}_mve_dw"
+    W, K = ctx.op_const("mve_dw_w", taps.T.reshape(-1)), ctx.op_const("mve_dw_k", consts.reshape(-1))
+    in_zp, zp, lo, hi = -p["in_offset"], p["out_offset"], p["act_min"], p["act_max"]
+    full = int(lo == -128 and hi == 127)
+    fix = 0 if not np.any(rsh < 0) else (1 if np.all(rsh < 0) else 2)
+    nt = L.kh * L.kw
+    offs = [L.tap(ky, kx) for ky in range(L.kh) for kx in range(L.kw)]
+    ch_fn = f"{fn}_channel"
+    rq = dict(fix=fix, has_lsh=has_lsh, full=full, zp=zp, lo=lo, hi=hi)
+    asm = _asm_channel(L, offs, **rq)
+    lines = [
+        f"#ifndef {Pu}_MVE_DW_PLANE_BYTES",
+        f"#define {Pu}_MVE_DW_PLANE_BYTES {plane_bytes(ctx)}",
+        "/* the padded channel plane every mve depthwise layer stages its channels in */",
+        f"static uint32_t {P}_mve_dw_plane[{Pu}_MVE_DW_PLANE_BYTES / 4];",
+        "#endif",
+        "",
+        f"/* DEPTHWISE_CONV_2D {L.h}x{L.w}x{L.c} -> {L.oh}x{L.ow}x{L.oc}, {L.kh}x{L.kw}, stride {L.sh}x{L.sw}, "
+        f"dilation {L.dh}x{L.dw}, plane {L.rows} rows x {L.sw} x {L.wq}: one output channel from the staged plane "
+        "(wt: its taps, k: bias, multiplier, right and left shift) */",
+    ]
+    if asm:
+        lines += [f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)",
+                  "/* GCC spills the taps and the constant vectors of this loop (about 50 instructions per 4 outputs"
+                  " instead of 29): the same algorithm as the C below, registers by hand */",
+                  f"__attribute__((naked)) static void {ch_fn}(const int8_t *plane __attribute__((unused)), "
+                  "int8_t *out_c __attribute__((unused)), const int8_t *wt __attribute__((unused)), "
+                  "const int32_t *k __attribute__((unused)))",
+                  "{", "    __asm__ volatile("]
+        lines += [f'        "{a}\\n\\t"' for a in asm]
+        lines += ["    );", "}", "#else"]
+    lines += [
+        f"static void {ch_fn}(const int8_t *plane, int8_t *out_c, const int8_t *wt, const int32_t *k)",
+        "{",
+        f"    const {P}_u32x4 ooff = {P}_voffsets({L.oc});",
+        f"    const {P}_i32x4 lo = {P}_vdup32({lo});",
+        f"    const {P}_i32x4 hi = {P}_vdup32({hi});",
+        f"    const {P}_i32x4 vz = {P}_vdup32({zp});",
+    ]
+    lines += [f"    const int32_t w{t} = wt[{t}];" for t in range(nt)]
+    lines += [f"    const {P}_i32x4 vb = {P}_vdup32(k[0]), vm = {P}_vdup32(k[1]), vr = {P}_vdup32(k[2]);",
+              f"    const {P}_i32x4 vl = {P}_vdup32({'k[3]' if has_lsh else '0'});",
+              "    int32_t y;",
+              f"    for (y = 0; y < {L.oh}; ++y) {{",
+              f"        const int8_t *q = plane + y * {L.sh * L.row_stride};",
+              f"        int8_t *o = out_c + y * {L.ow * L.oc};"]
+
+    def group(store: str) -> list[str]:
+        g = [f"{P}_i32x4 a = vb;"]
+        g += [f"a = {P}_vmla32_n(a, {P}_vldb32(q + {o}), w{t});" for t, o in enumerate(offs)]
+        g.append(f"a = {P}_mve_requant_v(a, vm, vl, vr, {fix}, {has_lsh}, vz, {full}, lo, hi);")
+        g.append(store)
+        return g
+
+    full_groups, tail = divmod(L.ow, 4)
+    if full_groups:
+        lines.append(f"        for (int32_t x = 0; x < {full_groups}; ++x, q += 4, o += {4 * L.oc}) {{")
+        lines += ["            " + s for s in group(f"{P}_vstb32_scatter(o, ooff, a);")]
+        lines.append("        }")
+    if tail:
+        lines.append("        {")
+        lines += ["            " + s for s in group(f"{P}_vstb32_scatter_p(o, ooff, a, {P}_vctp32({tail}));")]
+        lines.append("        }")
+    lines += ["    }", "    (void)lo;", "    (void)hi;", "}"]
+    if asm:
+        lines.append("#endif")
+    lines += [
+        "",
+        f"static void {fn}(const int8_t *in, int8_t *out)",
+        "{",
+        f"    int8_t *const plane = (int8_t *){P}_mve_dw_plane;",
+        f"    const int8_t *wt = {W};",
+        f"    const int32_t *k = {K};",
+        f"    const {P}_u16x8 goff = {P}_voffsets16({L.sw * L.c});",
+        "    int32_t b, ch, mc, y;",
+        f"    {P}_mve_fill(plane, {P}_vdup8({in_zp}), {L.bytes});",
+        f"    for (b = 0; b < {L.batches}; ++b) {{",
+        f"        const int8_t *in_c = in + b * {L.h * L.w * L.c};",
+        f"        int8_t *out_c = out + b * {L.oh * L.ow * L.oc};",
+        f"        for (ch = 0; ch < {L.c}; ++ch, ++in_c) {{",
+    ]
+    phases = L.phases()
+    if L.stage_rows() and phases:
+        lines += [f"            for (y = 0; y < {L.stage_rows()}; ++y) {{",
+                  f"                const int8_t *s = in_c + y * {L.w * L.c};",
+                  f"                int8_t *d = plane + (y + {L.pad_t}) * {L.row_stride};"]
+        for x0, off, count in phases:
+            lines.append(f"                {P}_mve_gather_copy(d + {off}, s + {x0 * L.c}, {count}, {L.sw * L.c}, goff);")
+        lines.append("            }")
+    lines += [f"            for (mc = 0; mc < {L.dm}; ++mc, ++out_c, wt += {nt}, k += 4) {{",
+              f"                {ch_fn}(plane, out_c, wt, k);",
+              "            }", "        }", f"        wt = {W};", f"        k = {K};", "    }", "    (void)y;", "}"]
+    code = "\n".join(lines) + "\n"
+    return KernelCall(KERNELS, f"{fn}(@T{x.index}@, @T{y.index}@);", code=code, variant="mve-dw")
+
+
+#: registers of the hand-scheduled channel loop (tv_mve_requant_v's algorithm):
+#: r0 plane (post-incremented by 4 per group), r1 output, r2 zero point, r3 rows left,
+#: r4.. the taps, lr the groups left; q0 accumulator, q1 bias, q2 multiplier, q3 right
+#: shift, q4 output lane offsets, q5 left shift or act_min, q7 act_max or a load temporary, q6 temporary.
+ASM_TAPS = 9
+
+
+def _mov32(reg: str, value: int) -> list[str]:
+    v = value & 0xFFFFFFFF
+    out = [f"movw {reg}, #{v & 0xFFFF}"]
+    if v >> 16:
+        out.append(f"movt {reg}, #{v >> 16}")
+    return out
+
+
+def _asm_channel(L: Plane, offs: list[int], *, fix: int, has_lsh: int, full: int, zp: int, lo: int, hi: int
+                 ) -> list[str] | None:
+    """The hand-scheduled body of one output channel, or None where it does not apply
+    (the C path then runs on the board too)."""
+    nt = len(offs)
+    groups, tail = divmod(L.ow, 4)
+    n_groups = groups + (1 if tail else 0)
+    dq = L.sh * L.row_stride - 4 * n_groups
+    do = tail * L.oc
+    if (nt > ASM_TAPS or (has_lsh and not full) or any(not -127 <= o - 4 <= 127 for o in offs[1:])
+            or not 0 <= dq <= 4095 or not 0 <= do <= 4095 or 4 * L.oc > 4095 or offs[0] != 0):
+        return None
+    a = ["push {r4-r11, lr}", "vpush {d8-d15}",
+         "ldr r4, [r3]", "vdup.32 q1, r4", "ldr r4, [r3, #4]", "vdup.32 q2, r4", "ldr r4, [r3, #8]", "vdup.32 q3, r4"]
+    if has_lsh:
+        a += ["ldr r4, [r3, #12]", "vdup.32 q5, r4"]
+    a += ["movs r4, #0", "vidup.u32 q4, r4, #1", *_mov32("r4", L.oc), "vmul.i32 q4, q4, r4"]
+    if not full:
+        a += [*_mov32("r4", lo), "vdup.32 q5, r4", *_mov32("r4", hi), "vdup.32 q7, r4"]
+    if tail:
+        a += [f"movs r4, #{tail}", "vctp.32 r4"]
+    a += [f"ldrsb r{4 + t}, [r2, #{t}]" for t in range(nt)]
+    a += [*_mov32("r2", zp), *_mov32("r3", L.oh)]
+    temps = ["q6", "q7"] if full else ["q6"]
+
+    def body(last: bool) -> list[str]:
+        g = ["vmov q0, q1"]
+        for t, o in enumerate(offs):
+            tmp = temps[t % len(temps)]
+            g.append(f"vldrb.s32 {tmp}, [r0], #4" if t == 0 else f"vldrb.s32 {tmp}, [r0, #{o - 4}]")
+            g.append(f"vmla.s32 q0, {tmp}, r{4 + t}")
+        if has_lsh:
+            g.append("vshl.s32 q0, q0, q5")
+        g.append("vqrdmulh.s32 q0, q0, q2")
+        if fix == 1:
+            g += ["vshr.s32 q6, q0, #31", "vadd.i32 q0, q0, q6"]
+        elif fix == 2:
+            g += ["vand q6, q0, q3", "vshr.s32 q6, q6, #31", "vadd.i32 q0, q0, q6"]
+        if fix:
+            g.append("vrshl.s32 q0, q0, q3")
+        g.append("vadd.i32 q0, q0, r2")
+        g += ["vqmovnb.s32 q0, q0", "vqmovnb.s16 q0, q0"] if full else ["vmax.s32 q0, q0, q5", "vmin.s32 q0, q0, q7"]
+        if last:
+            g += ["vpst", "vstrbt.32 q0, [r1, q4]"]
+        else:
+            g += ["vstrb.32 q0, [r1, q4]", f"addw r1, r1, #{4 * L.oc}"]
+        return g
+
+    a.append("1:")
+    if groups >= 2:
+        a += [f"mov lr, #{groups}", "dls lr, lr", "2:", *body(False), "le lr, 2b"]
+    elif groups == 1:
+        a += body(False)
+    if tail:
+        a += body(True)
+    if dq:
+        a.append(f"addw r0, r0, #{dq}")
+    if do:
+        a.append(f"addw r1, r1, #{do}")
+    a += ["subs r3, r3, #1", "bne 1b", "vpop {d8-d15}", "pop {r4-r11, pc}"]
+    return a
+
+
+def _inplace_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall | None:
+    c = L.c
     c4 = -(-c // 4) * 4
-    grouped = np.zeros((kh * kw, c4), np.int8)
+    grouped = np.zeros((L.kh * L.kw, c4), np.int8)
     grouped[:, :c] = taps
-    grouped = grouped.reshape(kh * kw, c4 // 4, 4).transpose(1, 0, 2)  # [group][tap][4]
+    grouped = grouped.reshape(L.kh * L.kw, c4 // 4, 4).transpose(1, 0, 2)  # [group][tap][4]
     rq = mve_requant(ctx, _pad(mult, c4), _pad(shift, c4), c4)
     if rq is None:
         return None
@@ -42,8 +344,8 @@ def specialise(ctx, call):
     name = f"{P}_op{ctx.op.index}_mve_depthwise"
     code = (
         f"static void {name}(const int8_t *in, int8_t *out)\n{{\n"
-        f"    {P}_mve_depthwise(in, out, {n}, {h}, {wd}, {c}, {oh}, {ow}, {kh}, {kw}, {p['stride_h']}, {p['stride_w']}, "
-        f"{p['dil_h']}, {p['dil_w']}, {p['pad_h']}, {p['pad_w']}, {-p['in_offset']}, "
+        f"    {P}_mve_depthwise(in, out, {L.batches}, {L.h}, {L.w}, {c}, {L.oh}, {L.ow}, {L.kh}, {L.kw}, {L.sh}, "
+        f"{L.sw}, {L.dh}, {L.dw}, {L.pad_t}, {L.pad_l}, {-p['in_offset']}, "
         f"{ctx.op_const('mve_w', grouped.reshape(-1))}, {ctx.op_const('mve_bias', _pad(bias, c4))}, {rq.args()}, "
         f"{p['out_offset']}, {p['act_min']}, {p['act_max']});\n}}\n"
     )

@@ -119,6 +119,36 @@ TV_ALWAYS_INLINE tv_i32x4 tv_vrshl32_n(tv_i32x4 a, int32_t s) { return vrshlq_n_
 /** VMAX.S32 / VMIN.S32. */
 TV_ALWAYS_INLINE tv_i32x4 tv_vmax32(tv_i32x4 a, tv_i32x4 b) { return vmaxq_s32(a, b); }
 TV_ALWAYS_INLINE tv_i32x4 tv_vmin32(tv_i32x4 a, tv_i32x4 b) { return vminq_s32(a, b); }
+/** VMLA.I32 by a scalar: acc + a * s (modulo 2^32). */
+TV_ALWAYS_INLINE tv_i32x4 tv_vmla32_n(tv_i32x4 acc, tv_i32x4 a, int32_t s) { return vmlaq_n_s32(acc, a, s); }
+/** VQMOVNB.S32 then VQMOVNB.S16: each int32 lane's low byte becomes the lane saturated to int8
+ * (the bytes above are undefined). */
+TV_ALWAYS_INLINE tv_i32x4 tv_vqmovn8(tv_i32x4 a)
+{
+    const int16x8_t h = vqmovnbq_s32(vuninitializedq_s16(), a);
+    return vreinterpretq_s32_s8(vqmovnbq_s16(vuninitializedq_s8(), h));
+}
+
+typedef int16x8_t tv_i16x8;
+typedef uint16x8_t tv_u16x8;
+/** VCTP.16: int16 lanes [0, n) active. */
+TV_ALWAYS_INLINE tv_pred tv_vctp16(int32_t n) { return vctp16q((uint32_t)n); }
+/** The 16-bit lane offsets {0, s, ..., 7s} (s <= 9362). */
+TV_ALWAYS_INLINE tv_u16x8 tv_voffsets16(int32_t s)
+{
+    return vmulq_n_u16(vidupq_n_u16(0u, 1), (uint16_t)s);
+}
+/** VLDRB.S16 gather: lane i = base[off[i]] sign-extended. */
+TV_ALWAYS_INLINE tv_i16x8 tv_vldb16_gather(const int8_t *base, tv_u16x8 off) { return vldrbq_gather_offset_s16(base, off); }
+/** VLDRB.S16 gather, predicated (inactive lanes 0, not read). */
+TV_ALWAYS_INLINE tv_i16x8 tv_vldb16_gather_z(const int8_t *base, tv_u16x8 off, tv_pred q)
+{
+    return vldrbq_gather_offset_z_s16(base, off, q);
+}
+/** VSTRB.16: the low byte of each int16 lane. */
+TV_ALWAYS_INLINE void tv_vstb16(int8_t *p, tv_i16x8 v) { vstrbq_s16(p, v); }
+/** VSTRB.16 predicated. */
+TV_ALWAYS_INLINE void tv_vstb16_p(int8_t *p, tv_i16x8 v, tv_pred q) { vstrbq_p_s16(p, v, q); }
 
 #else /* C emulation, lane by lane */
 
@@ -414,6 +444,79 @@ static inline tv_i32x4 tv_vmin32(tv_i32x4 a, tv_i32x4 b)
         a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
     }
     return a;
+}
+
+static inline tv_i32x4 tv_vmla32_n(tv_i32x4 acc, tv_i32x4 a, int32_t s)
+{
+    return tv_vmla32(acc, a, tv_vdup32(s));
+}
+
+static inline int32_t tv_sat_lane(int32_t x, int32_t lo, int32_t hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+static inline tv_i32x4 tv_vqmovn8(tv_i32x4 a)
+{
+    int i;
+    for (i = 0; i < 4; ++i) {
+        /* the low byte of the saturation to int16, then to int8; the bytes above left 0 */
+        const int32_t h = tv_sat_lane(a.v[i], INT16_MIN, INT16_MAX);
+        a.v[i] = (int32_t)(uint32_t)(uint8_t)(int8_t)tv_sat_lane(h, INT8_MIN, INT8_MAX);
+    }
+    return a;
+}
+
+typedef struct {
+    int16_t v[8];
+} tv_i16x8;
+typedef struct {
+    uint16_t v[8];
+} tv_u16x8;
+
+static inline tv_pred tv_vctp16(int32_t n)
+{
+    return tv_vctp8(2 * (n >= 8 ? 8 : (n <= 0 ? 0 : n)));
+}
+
+static inline tv_u16x8 tv_voffsets16(int32_t s)
+{
+    tv_u16x8 r;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        r.v[i] = (uint16_t)((uint32_t)i * (uint32_t)s);
+    }
+    return r;
+}
+
+static inline tv_i16x8 tv_vldb16_gather_z(const int8_t *base, tv_u16x8 off, tv_pred q)
+{
+    tv_i16x8 r;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        r.v[i] = (int16_t)(tv_pred_on(q, 2 * i) ? base[off.v[i]] : 0);
+    }
+    return r;
+}
+
+static inline tv_i16x8 tv_vldb16_gather(const int8_t *base, tv_u16x8 off)
+{
+    return tv_vldb16_gather_z(base, off, 0xFFFFu);
+}
+
+static inline void tv_vstb16_p(int8_t *p, tv_i16x8 v, tv_pred q)
+{
+    int i;
+    for (i = 0; i < 8; ++i) {
+        if (tv_pred_on(q, 2 * i)) {
+            p[i] = (int8_t)(uint8_t)((uint16_t)v.v[i] & 0xFFu);
+        }
+    }
+}
+
+static inline void tv_vstb16(int8_t *p, tv_i16x8 v)
+{
+    tv_vstb16_p(p, v, 0xFFFFu);
 }
 #endif /* TV_ARM_MVE */
 

@@ -283,4 +283,39 @@ TV_ALWAYS_INLINE void tv_mve_depthwise(const int8_t *in, int8_t *out, int32_t ba
     }
 }
 
+/**
+ * tv_mve_requant with one channel's constants in every lane (the channel-outer depthwise:
+ * set once per channel). @p fix: 0 when no lane shifts right (no fix-up), 1 when every
+ * lane does (add the sign: x - 1 for a negative x), 2 for a mix (the sign of x & rsh).
+ * For m < 2^31 VQRDMULH never gives INT32_MIN, so the fix-up needs no saturation.
+ * @p full: the activation range is all of int8, so the sum with the zero point is
+ * clamped by VQMOVNB into each lane's low byte (the bytes above are undefined) instead
+ * of by VMAX/VMIN.
+ */
+TV_ALWAYS_INLINE tv_i32x4 tv_mve_requant_v(tv_i32x4 acc, tv_i32x4 m, tv_i32x4 lsh, tv_i32x4 rsh, int32_t fix,
+                                           int32_t has_lsh, tv_i32x4 zp, int32_t full, tv_i32x4 lo, tv_i32x4 hi)
+{
+    tv_i32x4 h = tv_vqrdmulh32(has_lsh ? tv_vshl32(acc, lsh) : acc, m);
+    if (fix == 1) {
+        h = tv_vadd32(h, tv_vsign32(h));
+    } else if (fix == 2) {
+        h = tv_vadd32(h, tv_vsign32(tv_vand32(h, rsh)));
+    }
+    h = tv_vadd32(tv_vrshl32(h, rsh), zp);
+    return full ? tv_vqmovn8(h) : tv_vmin32(tv_vmax32(h, lo), hi);
+}
+
+/** Copies @p n bytes @p step apart (@p off = tv_voffsets16(step)) to @p n adjacent bytes, 8 per gather. */
+TV_ALWAYS_INLINE void tv_mve_gather_copy(int8_t *dst, const int8_t *src, int32_t n, int32_t step, tv_u16x8 off)
+{
+    int32_t i;
+    for (i = 0; i + 8 <= n; i += 8, src += 8 * step, dst += 8) {
+        tv_vstb16(dst, tv_vldb16_gather(src, off));
+    }
+    if (i < n) {
+        const tv_pred q = tv_vctp16(n - i);
+        tv_vstb16_p(dst, tv_vldb16_gather_z(src, off, q), q);
+    }
+}
+
 #endif /* TV_MVE_CONV_H */
