@@ -25,7 +25,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing tinyvid and its dependencies into .venv (TensorFlow is large: a few minutes the first time)"
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -e ".[test,torch]"  # torch: the CPU wheel, pinned torch==2.13.0
 # Real video clips for the tests (static and moving cameras): Debian's opencv-doc
 # ships them; its .deb is unpacked into .cache/video, not installed.
 CLIPS=.cache/video

@@ -159,7 +159,12 @@ def train_command(source, arch, epochs, batch_size, learning_rate, patience, see
 @output_option("runs/import", help="Folder for the imported model and model.json.")
 @json_flag("the import record")
 def import_command(model, out_dir, as_json):
-    """Import a .keras/.h5 model, a SavedModel folder or a float/int8 .tflite into OUT."""
+    """Import a model into OUT: .keras/.h5, a SavedModel folder, a float/int8 .tflite,
+    a PyTorch torch.export program (.pt2, needs tinyvid[torch]) or .onnx.
+
+    PyTorch and ONNX models are converted to a float NHWC .tflite (litert-torch;
+    onnx2tf in an environment of its own, set up on first use); compress quantizes it.
+    """
     from tinyvid.train.importer import import_to
 
     imported, rec = import_to(model, out_dir)

@@ -91,11 +91,32 @@ def quantize_tflite(flatbuffer: bytes, calibration, *, progress: bool = False) -
         for frame in it:
             yield [np.asarray(frame, np.float32)[None]]
 
+    flatbuffer = _without_metadata(flatbuffer, _KEEP_STABLEHLO_CONSTANT)
+
     def convert():
         with_stats = calibrator.Calibrator(calibrator.add_intermediate_tensors(flatbuffer)).calibrate(frames)
         return mlir_quantize(with_stats, input_data_type=tf.int8, output_data_type=tf.int8)
 
     return run_converter(convert, visible_stderr)
+
+
+#: Metadata that litert-torch (PyTorch -> .tflite) writes: TensorFlow's quantizer then
+#: reads the weights as StableHLO constants and leaves every convolution in float32.
+_KEEP_STABLEHLO_CONSTANT = b"keep_stablehlo_constant"
+
+
+def _without_metadata(flatbuffer: bytes, name: bytes) -> bytes:
+    """``flatbuffer`` without its metadata entry ``name`` (unchanged when it has none)."""
+    import tflite
+
+    model = tflite.Model.GetRootAsModel(flatbuffer, 0)
+    if not any(model.Metadata(i).Name() == name for i in range(model.MetadataLength())):
+        return flatbuffer
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    unpacked = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    unpacked.metadata = [entry for entry in unpacked.metadata if entry.name != name]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(unpacked))
 
 
 def first_line(exc: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""Import a model trained elsewhere: ``.keras``/``.h5``, a SavedModel folder, ``.tflite``."""
+"""Import a model trained elsewhere: ``.keras``/``.h5``, a SavedModel folder, ``.tflite``,
+a PyTorch ``torch.export`` program (``.pt2``) or ``nn.Module``, ``.onnx``."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ from tinyvid.paths import check_output_dir
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 TFLITE_SUFFIXES = (".tflite",)
-KINDS = ("keras", "savedmodel", "tflite-float", "tflite-int8")
-_HINT_FORMATS = "tinyvid reads .keras, .h5, a SavedModel folder (with saved_model.pb) and .tflite"
+PT2_SUFFIXES = (".pt2",)
+ONNX_SUFFIXES = (".onnx",)
+KINDS = ("keras", "savedmodel", "tflite-float", "tflite-int8", "torch", "onnx")
+_HINT_FORMATS = ("tinyvid reads .keras, .h5, a SavedModel folder (with saved_model.pb), .tflite, "
+                 ".pt2 (torch.export.save) and .onnx")
 
 
 @dataclass
@@ -64,6 +68,14 @@ def import_model(path) -> ImportedModel:
         return _import_keras(p)
     if suffix in TFLITE_SUFFIXES:
         return from_tflite_bytes(p.read_bytes(), p)
+    if suffix in PT2_SUFFIXES:
+        from tinyvid.model.torch_import import exported_program_to_tflite
+
+        return _converted(exported_program_to_tflite(p), p, "torch")
+    if suffix in ONNX_SUFFIXES:
+        from tinyvid.model.onnx_import import onnx_to_tflite
+
+        return _converted(onnx_to_tflite(p, progress=True), p, "onnx")
     raise ModelError(f"cannot read model {p.name}: unknown format '{suffix or p.name}'", _HINT_FORMATS)
 
 
@@ -157,6 +169,14 @@ def savedmodel_to_tflite(path) -> bytes:
         raise ModelError(f"cannot convert SavedModel {path} to TFLite: {first_line(exc)[:200]}", hint) from exc
 
 
+def _converted(flatbuffer: bytes, path, kind: str) -> ImportedModel:
+    """A PyTorch or ONNX model converted to a float ``.tflite``: quantized like any other."""
+    model = from_tflite_bytes(flatbuffer, path)
+    model.kind = kind
+    model.details["converted_to"] = "tflite-float"
+    return model
+
+
 # --------------------------------------------------------------------------- tflite
 
 
@@ -216,14 +236,29 @@ def from_tflite_bytes(data: bytes, path: Path | str = "<bytes>") -> ImportedMode
 
 def import_to(path, out_dir) -> tuple[ImportedModel, dict]:
     """Import ``path`` into ``out_dir``: ``model.keras`` (Keras models) or ``model.tflite``
-    (TFLite, and SavedModels that Keras cannot restore), plus ``model.json``."""
-    from tinyvid import __version__
+    (TFLite, SavedModels that Keras cannot restore, PyTorch and ONNX models converted to a
+    float ``.tflite``), plus ``model.json``."""
+    check_output_dir(out_dir)
+    return _write_import(import_model(path), Path(path), out_dir)
+
+
+def import_torch(module, example_input, out_dir) -> tuple[ImportedModel, dict]:
+    """Import a PyTorch ``nn.Module`` into ``out_dir`` (``model.tflite`` and ``model.json``),
+    converted by litert-torch for one NCHW ``example_input`` such as
+    ``torch.zeros(1, 3, 96, 96)``; the ``.tflite`` takes the image NHWC. Pruning made
+    permanent (``prune.remove``) stays as zero weights. Needs ``tinyvid[torch]``."""
+    from tinyvid.model.torch_import import module_to_tflite
 
     check_output_dir(out_dir)
-    model = import_model(path)
+    model = _converted(module_to_tflite(module, example_input), f"<{type(module).__name__}>", "torch")
+    return _write_import(model, None, out_dir)
+
+
+def _write_import(model: ImportedModel, src: Path | None, out_dir) -> tuple[ImportedModel, dict]:
+    from tinyvid import __version__
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    src = Path(path)
     if model.keras_model is not None:
         target = out / "model.keras"
         if src.suffix.lower() == ".keras" and src.resolve() != target.resolve() and not saved_by_keras3(src):
@@ -233,13 +268,13 @@ def import_to(path, out_dir) -> tuple[ImportedModel, dict]:
     else:
         target = out / "model.tflite"
         target.write_bytes(model.tflite_bytes)
-    digest = hashlib.sha256(src.read_bytes()).hexdigest() if src.is_file() else None
+    digest = hashlib.sha256(src.read_bytes()).hexdigest() if src is not None and src.is_file() else None
     record = {
         "tinyvid_version": __version__,
         "kind": "imported",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model_file": target.name,
-        "source": {"path": str(src.resolve()), "sha256": digest},
+        "source": {"path": str(src.resolve()) if src is not None else str(model.path), "sha256": digest},
         "model": model.describe(),
         "input_shape": list(model.input_shape),
         "num_classes": model.num_outputs,
