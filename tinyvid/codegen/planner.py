@@ -179,8 +179,8 @@ def _clash(graph: Graph, a: int, b: int, rel: dict[int, int], first, last, pair:
 
 def _busy(b: Buffer, p: Buffer, pairs: dict[tuple[int, int], tuple[int, bool]]) -> tuple[int, int]:
     """Bytes of the placed buffer ``p`` that ``b`` must not overlap: an interval [lo, hi) such
-    that b may start at o only if o + b.size <= lo or o >= hi. (An exact pair is only
-    placed together by :func:`_merge_pairs`; here it is an ordinary conflict.)"""
+    that b may start at o only if o + b.size <= lo or o >= hi. (For an exact pair it is an
+    ordinary conflict: :func:`_place` tries the one shared offset first.)"""
     pair = pairs.get((b.root, p.root)) or pairs.get((p.root, b.root))
     if pair is None or pair[1]:
         return p.offset, p.offset + p.size
@@ -197,7 +197,18 @@ def _place(buffers: list[Buffer], key, pairs: dict[tuple[int, int], tuple[int, b
     placed: list[Buffer] = []
     pairs = pairs or {}
     for b in order:
-        busy = sorted(_busy(b, p, pairs) for p in placed if p.overlaps(b))
+        live = [p for p in placed if p.overlaps(b)]
+        busy = sorted(_busy(b, p, pairs) for p in live)
+        # an exact partner already placed: take the one offset it allows if nothing else is there
+        exact = [(p.offset - pairs[(b.root, p.root)][0]) if (b.root, p.root) in pairs else (p.offset + pairs[(p.root, b.root)][0])
+                 for p in live if pairs.get((b.root, p.root), (0, False))[1] or pairs.get((p.root, b.root), (0, False))[1]]
+        others = [_busy(b, p, pairs) for p in live if not (pairs.get((b.root, p.root), (0, False))[1]
+                                                           or pairs.get((p.root, b.root), (0, False))[1])]
+        spot = next((o for o in exact if o >= 0 and all(o + b.size <= lo or o >= hi for lo, hi in others)), None)
+        if spot is not None:
+            b.offset = spot
+            placed.append(b)
+            continue
         best = None  # (gap size, offset)
         cursor = 0
         for start, end in busy:
