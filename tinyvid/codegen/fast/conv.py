@@ -218,13 +218,13 @@ class _Generator:
     def _asm_block(self, from_zero: bool = False) -> list[str]:
         """``from_zero``: the accumulators start at 0 (the first group's SMLADs are SMUADs)."""
         groups = self.win.groups
-        if not self.size:  # int16 weights: per group 4 LDRD + 8 SMLAD
+        # both pixels' words with one LDM (xa, xb, ya, yb in r8-r11, ascending as LDM needs)
+        if not self.size:  # int16 weights: per group 1 LDM + 2 LDRD + 8 SMLAD
             body = [
-                "ldrd %[xa], %[xb], [%[x]], #8",
+                "ldm %[x]!, {%[xa], %[xb], %[ya], %[yb]}",
                 "ldrd %[wa], %[wb], [%[w]], #8",
                 "smlad %[a00], %[wa], %[xa], %[a00]",
                 "smlad %[a00], %[wb], %[xb], %[a00]",
-                "ldrd %[ya], %[yb], [%[x]], #8",
                 "smlad %[a01], %[wa], %[ya], %[a01]",
                 "smlad %[a01], %[wb], %[yb], %[a01]",
                 "ldrd %[wa], %[wb], [%[w]], #8",
@@ -233,11 +233,10 @@ class _Generator:
                 "smlad %[a11], %[wa], %[ya], %[a11]",
                 "smlad %[a11], %[wb], %[yb], %[a11]",
             ]
-        else:  # int8 weights widened here: per group 2 LDRD + 2 LDR + 4 SXTB16 + 8 SMLAD
+        else:  # int8 weights widened here: per group 1 LDM + 2 LDR + 4 SXTB16 + 8 SMLAD
             body = [
-                "ldrd %[xa], %[xb], [%[x]], #8",
+                "ldm %[x]!, {%[xa], %[xb], %[ya], %[yb]}",
                 "ldr %[wa], [%[w]], #4",
-                "ldrd %[ya], %[yb], [%[x]], #8",
                 "sxtb16 %[wb], %[wa], ror #8",
                 "sxtb16 %[wa], %[wa]",
                 "smlad %[a00], %[wa], %[xa], %[a00]",
@@ -283,7 +282,8 @@ class _Generator:
                  "[wb] \"=&r\"(wb)")
         return [
             "        {",
-            "            uint32_t xa, xb, ya, yb, wa, wb;",
+            '            register uint32_t xa __asm__("r8"), xb __asm__("r9"), ya __asm__("r10"), yb __asm__("r11");',
+            "            uint32_t wa, wb;",
             *count,
             "            __asm__ volatile(",
             text.rstrip("\n"),

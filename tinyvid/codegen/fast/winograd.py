@@ -166,9 +166,9 @@ class _Generator:
             def mac(acc, w, x):
                 return f"smuad %[{acc}], %[{w}], %[{x}]" if first and w == "wa" else f"smlad %[{acc}], %[{w}], %[{x}], %[{acc}]"
             return [
-                "ldrd %[xa], %[xb], [%[x]], #8", "ldrd %[wa], %[wb], [%[w]], #8",
+                # both tiles' words with one LDM (xa, xb, ya, yb in r8-r11, ascending as LDM needs)
+                "ldm %[x]!, {%[xa], %[xb], %[ya], %[yb]}", "ldrd %[wa], %[wb], [%[w]], #8",
                 mac("a00", "wa", "xa"), mac("a00", "wb", "xb"),
-                "ldrd %[ya], %[yb], [%[x]], #8",
                 mac("a01", "wa", "ya"), mac("a01", "wb", "yb"),
                 "ldrd %[wa], %[wb], [%[w]], #8",
                 mac("a10", "wa", "xa"), mac("a10", "wb", "xb"),
@@ -183,7 +183,8 @@ class _Generator:
         text = [f'                "{line}\\n\\t"' for line in body]
         return [
             "            {",
-            "                uint32_t xa, xb, ya, yb, wa, wb;",
+            '                register uint32_t xa __asm__("r8"), xb __asm__("r9"), ya __asm__("r10"), yb __asm__("r11");',
+            "                uint32_t wa, wb;",
             "                int32_t a00, a01, a10, a11;",
             "                const uint32_t *xp = vbuf;",
             "                int32_t *mp = mb;",
