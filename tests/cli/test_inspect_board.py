@@ -50,4 +50,6 @@ def test_inspect_board_names_the_flash_overflow_of_a_model_too_big_for_netduinop
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("does NOT fit qemu-netduinoplus2")
     overflow = int(line.split("FLASH by ")[1].split(" bytes")[0].replace(",", ""))
-    assert 1_126_400 - 1_048_576 < overflow < 1_126_400 - 1_048_576 + 60_000
+    # the rest of the firmware: protocol, start-up, the fully connected layer's generated GEMM
+    # (61.5 KB measured with the dsp kernels at --optimize size, which auto picks here)
+    assert 1_126_400 - 1_048_576 < overflow < 1_126_400 - 1_048_576 + 80_000

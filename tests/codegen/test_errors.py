@@ -80,8 +80,8 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, resnet8_model):
     result = CliRunner().invoke(main, ["emit", str(resnet8_model), "-o", str(target)])
     assert result.exit_code == 2 and "is a file" in result.output
     from tinyvid.codegen import emit
-    from tinyvid.errors import ProjectError
+    from tinyvid.errors import OutputPathError
 
-    with pytest.raises(ProjectError, match="not a folder"):
+    with pytest.raises(OutputPathError, match="not a folder"):
         emit(resnet8_model, target, measure_tflm=False)
     assert target.read_text() == "not a folder"
