@@ -132,6 +132,8 @@ def test_tv_info_reports_model_board_and_timer(dut):
     lines = dut.command("tv-info")
     assert lines[-1] == "m-ready"
     info = dict(line[5:-1].split("-[", 1) for line in lines[:-1])
+    model_hash = info.pop("model-hash")  # the model's sha256, first 16 hex digits (tests/project/test_validate* check its value)
+    assert len(model_hash) == 16 and int(model_hash, 16) >= 0
     assert info == {
         "version": "1", "model": "vww01", "board": "host", "conversion": "uint8",
         "input-bytes": "16", "input-shape": "1x16", "input-scale": "0.00392156886", "input-zero-point": "-128",
