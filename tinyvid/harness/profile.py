@@ -82,12 +82,13 @@ def _unit(board) -> tuple[str, float]:
     return (unit, factor) if unit else ("ticks", 1.0)
 
 
-def kernel_variants(graph, target: str | None) -> list[str]:
-    """Which kernel the code generator picks for each operator of the int8 ``graph`` for ``target``."""
+def kernel_variants(graph, target: str | None, optimize: str | None = None) -> list[str]:
+    """Which kernel the code generator picks for each operator of the int8 ``graph`` for ``target``
+    and ``optimize`` (as the project was generated)."""
     from tinyvid.codegen.lower import lower_graph
 
     try:
-        return [c.variant for c in lower_graph(graph, "tvp", target or "c").calls]
+        return [c.variant for c in lower_graph(graph, "tvp", target or "c", {"optimize": optimize or "speed"}).calls]
     except ModelError:
         return ["?"] * len(graph.operators)
 
@@ -117,8 +118,9 @@ def profile_session(session, model: str | Path | None = None, *, compare: str | 
     board = session.board
     unit, factor = _unit(board)
     stats = model_stats(graph)
-    kernels = session.manifest.get("kernels") if isinstance(session.manifest, dict) else None
-    variants = kernel_variants(graph, kernels)
+    manifest = session.manifest if isinstance(session.manifest, dict) else {}
+    kernels = manifest.get("kernels")
+    variants = kernel_variants(graph, kernels, manifest.get("optimize"))
     total = head.get("total", 0)
     result = ProfileResult(
         model=model_path.name, board=board.name if board is not None else info.board, kernels=kernels, unit=unit,
