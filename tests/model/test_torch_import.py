@@ -18,42 +18,7 @@ from tinyvid.cli import main
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 import torch_models as tm  # noqa: E402
-
-
-def _ok(args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == 0, f"tinyvid {' '.join(map(str, args))}\n{result.output}"
-    return result
-
-
-def check_on_board(int8_model, data, tmp_path) -> None:
-    """project -> build -> validate on qemu-mps2-an386 with the task's own test frames:
-    every output bit-exact with tflite-micro."""
-    from tinyvid.data.export import export_raw
-
-    frames = export_raw(data.test, tmp_path / "frames", data.class_names, limit=4)
-    project = tmp_path / "project"
-    _ok(["project", int8_model, "-b", "qemu-mps2-an386", "-o", project])
-    _ok(["build", project])
-    result = _ok(["validate", "--project", project, "--data", frames, "--samples", "4", "--json"])
-    data = json.loads(result.stdout)
-    assert data["compared"] == 4 and data["differing"] == 0 and data["max_lsb"] == 0
-
-
-def check_int8_report(report, trained) -> None:
-    """The int8 stage keeps PyTorch's zeros and its accuracy, and tflite-micro agrees."""
-    assert [s.name for s in report.stages] == ["float", "int8"]
-    float_stage, int8 = report.stages
-    assert abs(float_stage.accuracy - trained.accuracy) < 0.005  # the converted float model is PyTorch's
-    assert 0.48 <= float_stage.sparsity <= 0.52 and 0.48 <= int8.sparsity <= 0.56  # pruned 50% in PyTorch
-    assert abs(int8.accuracy - trained.accuracy) <= 0.01, (int8.accuracy, trained.accuracy)
-    assert report.tflm["agree"]
-
-
-def opcodes(flatbuffer: bytes) -> list[str]:
-    from tinyvid.model.reader import load_graph
-
-    return [op.opcode for op in load_graph(flatbuffer).operators]
+from torch_models import check_int8_report, check_on_board, ok, opcodes  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +40,7 @@ def test_a_pytorch_model_pruned_in_pytorch_is_imported_quantized_and_bit_exact_o
     program = torch.export.export(trained.net.eval(), (torch.zeros(1, 1, 24, 24),))
     torch.export.save(program, tmp_path / "model.pt2")
     imported = tmp_path / "import"
-    result = _ok(["import", tmp_path / "model.pt2", "-o", imported])
+    result = ok(["import", tmp_path / "model.pt2", "-o", imported])
     assert "kind       torch (converted to float .tflite)" in result.output
     record = json.loads((imported / "model.json").read_text())
     assert record["model_file"] == "model.tflite" and record["input_shape"] == [24, 24, 1]

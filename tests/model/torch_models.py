@@ -8,11 +8,16 @@ fine-tuned with the masks, made permanent with ``prune.remove``).
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+
+from tinyvid.cli import main
 
 
 def require_torch():
@@ -135,8 +140,10 @@ def bars_dataset(per_class: int = 500, size: int = 24, seed: int = 0):
                         train=splits[0], val=splits[1], test=splits[2], source="bars")
 
 
+@functools.lru_cache(maxsize=1)
 def trained_pruned_net(torch) -> Trained:
-    """The model trained on :func:`bars_dataset`, pruned 50%, fine-tuned, made permanent."""
+    """The model trained on :func:`bars_dataset`, pruned 50%, fine-tuned, made permanent
+    (once per test session: the PyTorch and the ONNX tests share it)."""
     torch.manual_seed(0)
     torch.set_num_threads(2)
     data = bars_dataset()
@@ -149,3 +156,42 @@ def trained_pruned_net(torch) -> Trained:
     zeros = sum(int(np.count_nonzero(w == 0)) for w in weights)
     total = sum(w.size for w in weights)
     return Trained(net, data, accuracy(torch, net, data.test.x, data.test.y), zeros / total)
+
+
+# --------------------------------------------------------------------------- checks shared by the tests
+
+
+def ok(args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, f"tinyvid {' '.join(map(str, args))}\n{result.output}"
+    return result
+
+
+def check_on_board(int8_model, data, tmp_path) -> None:
+    """project -> build -> validate on qemu-mps2-an386 with the task's own test frames:
+    every output bit-exact with tflite-micro."""
+    from tinyvid.data.export import export_raw
+
+    frames = export_raw(data.test, tmp_path / "frames", data.class_names, limit=4)
+    project = tmp_path / "project"
+    ok(["project", int8_model, "-b", "qemu-mps2-an386", "-o", project])
+    ok(["build", project])
+    result = ok(["validate", "--project", project, "--data", frames, "--samples", "4", "--json"])
+    data = json.loads(result.stdout)
+    assert data["compared"] == 4 and data["differing"] == 0 and data["max_lsb"] == 0
+
+
+def check_int8_report(report, trained) -> None:
+    """The int8 stage keeps PyTorch's zeros and its accuracy, and tflite-micro agrees."""
+    assert [s.name for s in report.stages] == ["float", "int8"]
+    float_stage, int8 = report.stages
+    assert abs(float_stage.accuracy - trained.accuracy) < 0.005  # the converted float model is PyTorch's
+    assert 0.48 <= float_stage.sparsity <= 0.52 and 0.48 <= int8.sparsity <= 0.56  # pruned 50% in PyTorch
+    assert abs(int8.accuracy - trained.accuracy) <= 0.01, (int8.accuracy, trained.accuracy)
+    assert report.tflm["agree"]
+
+
+def opcodes(flatbuffer: bytes) -> list[str]:
+    from tinyvid.model.reader import load_graph
+
+    return [op.opcode for op in load_graph(flatbuffer).operators]

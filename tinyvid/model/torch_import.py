@@ -89,6 +89,7 @@ def module_to_tflite(module, example_input) -> bytes:
             output = output[0]
         outputs = [0] if getattr(output, "dim", lambda: 0)() == 4 else []
         wrapped = litert_torch.to_channel_last_io(module, args=[0], outputs=outputs)
+        wrapped.training = False  # the wrapper alone: an exported module refuses eval(), and is traced already
         nhwc = example.permute(0, 2, 3, 1).contiguous()
         try:
             with _quiet_progress(), _quiet():
@@ -121,9 +122,10 @@ def _quiet_progress():
 def _quiet():
     """PyTorch's and litert-torch's deprecation chatter (warnings and log lines about
     their own internals) kept off the user's terminal; errors still raise."""
-    logger = logging.getLogger("torch")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    loggers = [logging.getLogger(name) for name in ("torch", "torchao", None)]  # None: the root logger
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -131,7 +133,8 @@ def _quiet():
             warnings.simplefilter("ignore", UserWarning)
             yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _is_exported_module(module) -> bool:
