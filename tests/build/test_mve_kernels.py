@@ -84,7 +84,7 @@ def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
     data, size = _chain(rng)
     model = tmp_path / "chain.tflite"
     model.write_bytes(data)
-    assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-dw", "mve-1x1", "mve-dw",
+    assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-dw", "mve-1x1-t", "mve-dw",
                                                        "mve-im2col", "mve-1x1", "mve-fc"]
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")
     assert build_project(project.path).warnings == ()
@@ -100,13 +100,13 @@ def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
 
 
 def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
-    """Depthwise layers of every variant of the hand-scheduled channel loop, side by side on
+    """Layers of every variant of the hand-scheduled channel loop, side by side on
     one input, their outputs flattened and concatenated (so every byte of each is compared):
     per branch kernel, stride, dilation, padding, depth multiplier, activation, weight scale
     range and weight magnitude. The output zero point -3 makes RELU and RELU6 clamp inside
     int8 (VMAX/VMIN) and NONE use the whole range (VQMOVNB); weight scales above 5 give
     left shifts, and mixed with small ones, channels with and without a right shift."""
-    h, w, c = 9, 11, 6
+    h, w, c = 17, 17, 6
     shape = (1, h, w, c)
     out_scale, out_zp, in_scale = 0.1, -3, 0.02
     tensors = [T(shape, "int8", in_scale, -7)]
@@ -120,19 +120,26 @@ def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
         (3, 1, 1, "SAME", 1, "NONE", (6.0, 12.0), 2),       # left shifts only (no rounding shift)
         (5, 1, 1, "SAME", 1, "RELU", (0.001, 0.005), 127),  # 25 taps: the C loop on the board
         (3, 1, 1, "SAME", 1, "RELU", (6.0, 12.0), 2),       # left shifts, clamped: the C loop
-    ]
+        (1, 1, 1, "VALID", 0, "RELU6", (0.002, 0.02), 127),  # a 1x1 CONV_2D of 6 channels to 10 (mve-1x1-t):
+    ]                                                         # a whole chunk of 256 pixels and 33 more
     for k, s, d, pad, dm, act, (w_lo, w_hi), wmax in branches:
-        oc = c * dm
+        oc = c * dm or 10
         oh, ow = out_size(pad, h, k, s, d), out_size(pad, w, k, s, d)
         ws = [float(v) for v in rng.uniform(w_lo, w_hi, oc)]
-        tensors.append(T((1, k, k, oc), "int8", ws, [0] * oc, 3, rng.integers(-wmax, wmax + 1, (1, k, k, oc)).astype(np.int8)))
+        wshape = (1, k, k, oc) if dm else (oc, 1, 1, c)
+        tensors.append(T(wshape, "int8", ws, [0] * oc, 3 if dm else 0,
+                         rng.integers(-wmax, wmax + 1, wshape).astype(np.int8)))
         tensors.append(T((oc,), "int32", [float(np.float32(in_scale) * np.float32(v)) for v in ws], [0] * oc, 0,
                          rng.integers(-400, 400, oc).astype(np.int32)))
         tensors.append(T((1, oh, ow, oc), "int8", out_scale, out_zp))
         y = len(tensors) - 1
-        ops.append(Op("DEPTHWISE_CONV_2D", [0, y - 2, y - 1], [y], "DepthwiseConv2DOptions",
-                      dict(Padding=_PAD[pad], StrideW=s, StrideH=s, FusedActivationFunction=_ACT[act],
-                           DilationWFactor=d, DilationHFactor=d, DepthMultiplier=dm)))
+        opts = dict(Padding=_PAD[pad], StrideW=s, StrideH=s, FusedActivationFunction=_ACT[act], DilationWFactor=d,
+                    DilationHFactor=d)
+        if dm:
+            ops.append(Op("DEPTHWISE_CONV_2D", [0, y - 2, y - 1], [y], "DepthwiseConv2DOptions",
+                          dict(opts, DepthMultiplier=dm)))
+        else:
+            ops.append(Op("CONV_2D", [0, y - 2, y - 1], [y], "Conv2DOptions", opts))
         tensors.append(T((1, oh * ow * oc), "int8", out_scale, out_zp))
         tensors.append(T((2,), "int32", None, 0, 0, np.array([1, oh * ow * oc], np.int32)))
         ops.append(Op("RESHAPE", [y, y + 2], [y + 1]))
@@ -145,20 +152,21 @@ def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
 
 @pytest.mark.emulated
 @pytest.mark.skipif(not (have_qemu() and have_arm_toolchain()), reason="needs qemu-system-arm and arm-none-eabi-gcc")
-def test_helium_depthwise_variants_on_the_cortex_m55_match_tflite_micro(tmp_path):
-    """The hand-scheduled depthwise channel loop (inline assembly, board only) in each of its
-    forms, and the C loop where it does not apply, bit-exact with tflite-micro."""
+def test_helium_channel_loop_variants_on_the_cortex_m55_match_tflite_micro(tmp_path):
+    """The hand-scheduled channel loop (tinyvid/codegen/fast/mve_channel.py: inline assembly,
+    board only) in each of its forms, and the C loop where it does not apply, bit-exact with
+    tflite-micro."""
     from tinyvid.model.reference import tflm_invoke
 
     rng = np.random.default_rng(33)
     data, shape = _depthwise_branches(rng)
     graph = load_graph(data)
     forms = []
+    calls = lower_graph(graph, "model", "mve", {}).calls
     for op in graph.operators:
-        if op.opcode == "DEPTHWISE_CONV_2D":
-            call = lower_graph(graph, "model", "mve", {}).calls[op.index]
-            forms.append((call.variant, "__asm__" in (call.code or "")))
-    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2
+        if op.opcode in ("DEPTHWISE_CONV_2D", "CONV_2D"):
+            forms.append((calls[op.index].variant, "__asm__" in (calls[op.index].code or "")))
+    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2 + [("mve-1x1-t", True)]
     model = tmp_path / "dw.tflite"
     model.write_bytes(data)
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyvid.codegen.fast.mve_channel import ChannelLoop, channel_constants, source
 from tinyvid.codegen.fast.mve_conv import KERNELS, mve_requant
 from tinyvid.codegen.fast.pointwise import fold_bias
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext
@@ -149,24 +150,21 @@ def specialise(ctx, call):
 
 
 def _plane_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall | None:
-    mult = np.broadcast_to(np.asarray(mult, np.int64).reshape(-1), (L.oc,))
-    shift = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (L.oc,))
-    if np.any(shift < -31) or np.any(shift > 31):
+    found = channel_constants(bias, mult, shift, L.oc)
+    if found is None:
         return None
-    lsh, rsh = np.maximum(shift, 0), np.minimum(shift, 0)
-    has_lsh = int(np.any(lsh > 0))
-    consts = np.stack([bias.astype(np.int64), mult, rsh, lsh], axis=1).astype(np.int32)  # [oc][4]
+    consts, fix, has_lsh = found
     P, Pu = ctx.prefix, ctx.prefix.upper()
     fn = f"{P}_op{ctx.op.index}_mve_dw"
     W, K = ctx.op_const("mve_dw_w", taps.T.reshape(-1)), ctx.op_const("mve_dw_k", consts.reshape(-1))
     in_zp, zp, lo, hi = -p["in_offset"], p["out_offset"], p["act_min"], p["act_max"]
     full = int(lo == -128 and hi == 127)
-    fix = 0 if not np.any(rsh < 0) else (1 if np.all(rsh < 0) else 2)
     nt = L.kh * L.kw
-    offs = [L.tap(ky, kx) for ky in range(L.kh) for kx in range(L.kw)]
+    offs = tuple(L.tap(ky, kx) for ky in range(L.kh) for kx in range(L.kw))
     ch_fn = f"{fn}_channel"
-    rq = dict(fix=fix, has_lsh=has_lsh, full=full, zp=zp, lo=lo, hi=hi)
-    asm = _asm_channel(L, offs, **rq)
+    groups, tail = divmod(L.ow, 4)
+    loop = ChannelLoop(offs, L.oh, groups, tail, 4, 4 * L.oc, L.oc, L.sh * L.row_stride, L.ow * L.oc, fix, has_lsh,
+                       full, zp, lo, hi)
     lines = [
         f"#ifndef {Pu}_MVE_DW_PLANE_BYTES",
         f"#define {Pu}_MVE_DW_PLANE_BYTES {plane_bytes(ctx)}",
@@ -175,54 +173,9 @@ def _plane_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall |
         "#endif",
         "",
         f"/* DEPTHWISE_CONV_2D {L.h}x{L.w}x{L.c} -> {L.oh}x{L.ow}x{L.oc}, {L.kh}x{L.kw}, stride {L.sh}x{L.sw}, "
-        f"dilation {L.dh}x{L.dw}, plane {L.rows} rows x {L.sw} x {L.wq}: one output channel from the staged plane "
-        "(wt: its taps, k: bias, multiplier, right and left shift) */",
+        f"dilation {L.dh}x{L.dw}, plane {L.rows} rows x {L.sw} x {L.wq}: one output channel from the staged plane */",
+        source(P, ch_fn, loop).rstrip("\n"),
     ]
-    if asm:
-        lines += [f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)",
-                  "/* GCC spills the taps and the constant vectors of this loop (about 50 instructions per 4 outputs"
-                  " instead of 29): the same algorithm as the C below, registers by hand */",
-                  f"__attribute__((naked)) static void {ch_fn}(const int8_t *plane __attribute__((unused)), "
-                  "int8_t *out_c __attribute__((unused)), const int8_t *wt __attribute__((unused)), "
-                  "const int32_t *k __attribute__((unused)))",
-                  "{", "    __asm__ volatile("]
-        lines += [f'        "{a}\\n\\t"' for a in asm]
-        lines += ["    );", "}", "#else"]
-    lines += [
-        f"static void {ch_fn}(const int8_t *plane, int8_t *out_c, const int8_t *wt, const int32_t *k)",
-        "{",
-        f"    const {P}_u32x4 ooff = {P}_voffsets({L.oc});",
-        f"    const {P}_i32x4 lo = {P}_vdup32({lo});",
-        f"    const {P}_i32x4 hi = {P}_vdup32({hi});",
-        f"    const {P}_i32x4 vz = {P}_vdup32({zp});",
-    ]
-    lines += [f"    const int32_t w{t} = wt[{t}];" for t in range(nt)]
-    lines += [f"    const {P}_i32x4 vb = {P}_vdup32(k[0]), vm = {P}_vdup32(k[1]), vr = {P}_vdup32(k[2]);",
-              f"    const {P}_i32x4 vl = {P}_vdup32({'k[3]' if has_lsh else '0'});",
-              "    int32_t y;",
-              f"    for (y = 0; y < {L.oh}; ++y) {{",
-              f"        const int8_t *q = plane + y * {L.sh * L.row_stride};",
-              f"        int8_t *o = out_c + y * {L.ow * L.oc};"]
-
-    def group(store: str) -> list[str]:
-        g = [f"{P}_i32x4 a = vb;"]
-        g += [f"a = {P}_vmla32_n(a, {P}_vldb32(q + {o}), w{t});" for t, o in enumerate(offs)]
-        g.append(f"a = {P}_mve_requant_v(a, vm, vl, vr, {fix}, {has_lsh}, vz, {full}, lo, hi);")
-        g.append(store)
-        return g
-
-    full_groups, tail = divmod(L.ow, 4)
-    if full_groups:
-        lines.append(f"        for (int32_t x = 0; x < {full_groups}; ++x, q += 4, o += {4 * L.oc}) {{")
-        lines += ["            " + s for s in group(f"{P}_vstb32_scatter(o, ooff, a);")]
-        lines.append("        }")
-    if tail:
-        lines.append("        {")
-        lines += ["            " + s for s in group(f"{P}_vstb32_scatter_p(o, ooff, a, {P}_vctp32({tail}));")]
-        lines.append("        }")
-    lines += ["    }", "    (void)lo;", "    (void)hi;", "}"]
-    if asm:
-        lines.append("#endif")
     lines += [
         "",
         f"static void {fn}(const int8_t *in, int8_t *out)",
@@ -251,84 +204,6 @@ def _plane_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall |
               "            }", "        }", f"        wt = {W};", f"        k = {K};", "    }", "    (void)y;", "}"]
     code = "\n".join(lines) + "\n"
     return KernelCall(KERNELS, f"{fn}(@T{x.index}@, @T{y.index}@);", code=code, variant="mve-dw")
-
-
-#: registers of the hand-scheduled channel loop (tv_mve_requant_v's algorithm):
-#: r0 plane (post-incremented by 4 per group), r1 output, r2 zero point, r3 rows left,
-#: r4.. the taps, lr the groups left; q0 accumulator, q1 bias, q2 multiplier, q3 right
-#: shift, q4 output lane offsets, q5 left shift or act_min, q7 act_max or a load temporary, q6 temporary.
-ASM_TAPS = 9
-
-
-def _mov32(reg: str, value: int) -> list[str]:
-    v = value & 0xFFFFFFFF
-    out = [f"movw {reg}, #{v & 0xFFFF}"]
-    if v >> 16:
-        out.append(f"movt {reg}, #{v >> 16}")
-    return out
-
-
-def _asm_channel(L: Plane, offs: list[int], *, fix: int, has_lsh: int, full: int, zp: int, lo: int, hi: int
-                 ) -> list[str] | None:
-    """The hand-scheduled body of one output channel, or None where it does not apply
-    (the C path then runs on the board too)."""
-    nt = len(offs)
-    groups, tail = divmod(L.ow, 4)
-    n_groups = groups + (1 if tail else 0)
-    dq = L.sh * L.row_stride - 4 * n_groups
-    do = tail * L.oc
-    if (nt > ASM_TAPS or (has_lsh and not full) or any(not -127 <= o - 4 <= 127 for o in offs[1:])
-            or not 0 <= dq <= 4095 or not 0 <= do <= 4095 or 4 * L.oc > 4095 or offs[0] != 0):
-        return None
-    a = ["push {r4-r11, lr}", "vpush {d8-d15}",
-         "ldr r4, [r3]", "vdup.32 q1, r4", "ldr r4, [r3, #4]", "vdup.32 q2, r4", "ldr r4, [r3, #8]", "vdup.32 q3, r4"]
-    if has_lsh:
-        a += ["ldr r4, [r3, #12]", "vdup.32 q5, r4"]
-    a += ["movs r4, #0", "vidup.u32 q4, r4, #1", *_mov32("r4", L.oc), "vmul.i32 q4, q4, r4"]
-    if not full:
-        a += [*_mov32("r4", lo), "vdup.32 q5, r4", *_mov32("r4", hi), "vdup.32 q7, r4"]
-    if tail:
-        a += [f"movs r4, #{tail}", "vctp.32 r4"]
-    a += [f"ldrsb r{4 + t}, [r2, #{t}]" for t in range(nt)]
-    a += [*_mov32("r2", zp), *_mov32("r3", L.oh)]
-    temps = ["q6", "q7"] if full else ["q6"]
-
-    def body(last: bool) -> list[str]:
-        g = ["vmov q0, q1"]
-        for t, o in enumerate(offs):
-            tmp = temps[t % len(temps)]
-            g.append(f"vldrb.s32 {tmp}, [r0], #4" if t == 0 else f"vldrb.s32 {tmp}, [r0, #{o - 4}]")
-            g.append(f"vmla.s32 q0, {tmp}, r{4 + t}")
-        if has_lsh:
-            g.append("vshl.s32 q0, q0, q5")
-        g.append("vqrdmulh.s32 q0, q0, q2")
-        if fix == 1:
-            g += ["vshr.s32 q6, q0, #31", "vadd.i32 q0, q0, q6"]
-        elif fix == 2:
-            g += ["vand q6, q0, q3", "vshr.s32 q6, q6, #31", "vadd.i32 q0, q0, q6"]
-        if fix:
-            g.append("vrshl.s32 q0, q0, q3")
-        g.append("vadd.i32 q0, q0, r2")
-        g += ["vqmovnb.s32 q0, q0", "vqmovnb.s16 q0, q0"] if full else ["vmax.s32 q0, q0, q5", "vmin.s32 q0, q0, q7"]
-        if last:
-            g += ["vpst", "vstrbt.32 q0, [r1, q4]"]
-        else:
-            g += ["vstrb.32 q0, [r1, q4]", f"addw r1, r1, #{4 * L.oc}"]
-        return g
-
-    a.append("1:")
-    if groups >= 2:
-        a += [f"mov lr, #{groups}", "dls lr, lr", "2:", *body(False), "le lr, 2b"]
-    elif groups == 1:
-        a += body(False)
-    if tail:
-        a += body(True)
-    if dq:
-        a.append(f"addw r0, r0, #{dq}")
-    if do:
-        a.append(f"addw r1, r1, #{do}")
-    a += ["subs r3, r3, #1", "bne 1b", "vpop {d8-d15}", "pop {r4-r11, pc}"]
-    return a
 
 
 def _inplace_call(ctx, L: Plane, x, y, taps, bias, mult, shift, p) -> KernelCall | None:
