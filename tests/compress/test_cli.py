@@ -40,10 +40,10 @@ def test_an_int8_tflite_is_refused_with_a_hint_to_make_its_project(resnet8_model
 
 
 def test_another_file_type_is_refused_naming_the_formats_tinyvid_reads(tmp_path):
-    model = tmp_path / "model.onnx"
+    model = tmp_path / "model.caffemodel"
     model.write_bytes(b"\0" * 16)
     result = _run(["compress", str(model)])
-    assert result.exit_code == 2 and "unknown format '.onnx'" in result.output and ".tflite" in result.output
+    assert result.exit_code == 2 and "unknown format '.caffemodel'" in result.output and ".tflite" in result.output
 
 
 def test_a_sparsity_of_one_is_rejected_by_the_option(tmp_path):

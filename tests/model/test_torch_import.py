@@ -112,6 +112,7 @@ def test_a_structured_pruned_pytorch_model_shows_its_smaller_macs(torch, tmp_pat
     removed = 12 * 12 * 8 * (1 * 9 + 9 + 32)
     assert stats["full"].total_macs - stats["small"].total_macs == removed
     assert stats["small"].total_params < stats["full"].total_params
+    assert record["model"]["macs"] == stats["small"].total_macs  # what tinyvid import prints
 
     x = np.random.default_rng(0).random((1, 24, 24, 1), np.float32)
     from tinyvid.model.reference import litert_invoke

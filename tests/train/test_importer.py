@@ -119,7 +119,8 @@ def test_import_command_prints_a_summary(trained_small, tmp_path):
     [("random.tflite", bytes(range(256)) * 4, "not a TFLite model"),
      ("model.keras", b"PK\x03\x04 definitely not a zip", "cannot load Keras model"),
      ("model.h5", b"\x89HDF\r\n\x1a\n truncated", "cannot load Keras model"),
-     ("model.onnx", b"\x08\x07", "unknown format '.onnx'")],
+     ("model.caffemodel", b"\x08\x07", "unknown format '.caffemodel'"),
+     ("model.pth", b"PK\x03\x04 a state dict", "PyTorch checkpoint")],
 )
 def test_rejects_a_file_it_cannot_read(tmp_path, name, content, message):
     path = tmp_path / name

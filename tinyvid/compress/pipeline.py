@@ -104,10 +104,11 @@ def compress(
             given = [name for name, value in (("--sparsity", sparsity), ("--structured", structured), ("--qat", qat),
                                               ("--teacher", teacher)) if value]
             if given:
+                where = ("prune in PyTorch (torch.nn.utils.prune, made permanent with prune.remove) before exporting"
+                         if imported.kind in ("torch", "onnx") else "compress the .keras or .h5 it was made from")
                 raise ModelError(f"{model_path} is a {imported.kind} model without Keras layers: {', '.join(given)} "
                                  "needs a Keras model to prune or fine-tune",
-                                 "compress the .keras or .h5 it was made from, or drop those options for int8 "
-                                 "post-training quantization only")
+                                 f"{where}, or drop those options for int8 post-training quantization only")
             data = load_matching_dataset(_image_shape(imported.input_shape), imported.num_outputs, dataset,
                                          record=record, fps=fps, seed=seed, progress=progress)
             return _compress_tflite(imported, data, out_dir, model_path=model_path, seed=seed, progress=progress,

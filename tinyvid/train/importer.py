@@ -20,6 +20,7 @@ from tinyvid.paths import check_output_dir
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 TFLITE_SUFFIXES = (".tflite",)
 PT2_SUFFIXES = (".pt2",)
+TORCH_CHECKPOINT_SUFFIXES = (".pt", ".pth")
 ONNX_SUFFIXES = (".onnx",)
 KINDS = ("keras", "savedmodel", "tflite-float", "tflite-int8", "torch", "onnx")
 _HINT_FORMATS = ("tinyvid reads .keras, .h5, a SavedModel folder (with saved_model.pb), .tflite, "
@@ -72,6 +73,11 @@ def import_model(path) -> ImportedModel:
         from tinyvid.model.torch_import import exported_program_to_tflite
 
         return _converted(exported_program_to_tflite(p), p, "torch")
+    if suffix in TORCH_CHECKPOINT_SUFFIXES:
+        raise ModelError(f"{p.name} is a PyTorch checkpoint (torch.save): weights or a pickled module, not a graph "
+                         "tinyvid can convert",
+                         "export the model as a program: torch.export.save(torch.export.export(model.eval(), "
+                         "(torch.zeros(1, C, H, W),)), 'model.pt2'), then tinyvid import model.pt2")
     if suffix in ONNX_SUFFIXES:
         from tinyvid.model.onnx_import import onnx_to_tflite
 
@@ -171,9 +177,13 @@ def savedmodel_to_tflite(path) -> bytes:
 
 def _converted(flatbuffer: bytes, path, kind: str) -> ImportedModel:
     """A PyTorch or ONNX model converted to a float ``.tflite``: quantized like any other."""
+    from tinyvid.model.reader import load_graph
+    from tinyvid.model.stats import model_stats
+
     model = from_tflite_bytes(flatbuffer, path)
     model.kind = kind
-    model.details["converted_to"] = "tflite-float"
+    stats = model_stats(load_graph(flatbuffer))
+    model.details.update(converted_to="tflite-float", parameters=int(stats.total_params), macs=int(stats.total_macs))
     return model
 
 
