@@ -40,6 +40,8 @@ def test_a_pytorch_model_exported_to_onnx_is_imported_nhwc_quantized_and_bit_exa
 
     report = compress(imported / "model.tflite", trained.dataset, out_dir=tmp_path / "compress", progress=False)
     check_int8_report(report, trained)
+    inspected = json.loads(ok(["inspect", onnx_file, "--json"]).stdout)  # inspect converts it the same way
+    assert inspected["total_macs"] == report.stages[-1].macs == record["model"]["macs"]
     check_on_board(tmp_path / "compress" / "model_int8.tflite", trained.dataset, tmp_path)
 
 

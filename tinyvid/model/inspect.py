@@ -11,14 +11,15 @@ from tinyvid.model.stats import ModelStats, model_stats
 
 def inspect_model(path: str | Path) -> ModelStats:
     """Statistics of a ``.tflite`` (float or int8), a ``.keras``/``.h5`` model (tf-keras or
-    Keras 3) or a SavedModel folder; Keras models and SavedModels as their float ``.tflite``."""
+    Keras 3), a SavedModel folder, a PyTorch ``.pt2`` or an ``.onnx``; all but ``.tflite`` files
+    as their float ``.tflite``."""
     path = Path(path)
     if not path.exists():
         raise ModelError(f"model file not found: {path}", "check the path")
     from tinyvid.model.convert import keras_to_tflite
-    from tinyvid.train.importer import KERAS_SUFFIXES, import_model
+    from tinyvid.train.importer import KERAS_SUFFIXES, ONNX_SUFFIXES, PT2_SUFFIXES, import_model
 
-    if path.is_file() and path.suffix.lower() not in KERAS_SUFFIXES:
+    if path.is_file() and path.suffix.lower() not in KERAS_SUFFIXES + PT2_SUFFIXES + ONNX_SUFFIXES:
         return model_stats(load_graph(path))
     imported = import_model(path)
     graph = load_graph(keras_to_tflite(imported.keras_model) if imported.keras_model is not None else imported.tflite_bytes)
