@@ -13,11 +13,13 @@ every float model: ``tinyvid compress`` quantizes it to int8.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tinyvid.errors import ModelError
@@ -57,9 +59,39 @@ def ensure_converter(*, progress: bool = False) -> Path:
         return python
     hint = (f"check the network and the free space in {venv.parent} (set {CACHE_ENV} to use another folder), "
             "then run the import again")
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(venv.parent / f"{venv.name}.lock", hint):
+        if (venv / _READY).is_file() and python.is_file():
+            return python  # another tinyvid made it while this one waited
+        _create(venv, python, hint, progress)
+    return python
+
+
+@contextlib.contextmanager
+def _locked(path: Path, hint: str):
+    """One tinyvid at a time creates the environment; the others wait (at most INSTALL_TIMEOUT)."""
+    import fcntl
+
+    with open(path, "w") as handle:
+        deadline = time.monotonic() + INSTALL_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ModelError(f"waited {INSTALL_TIMEOUT} s for another tinyvid to set up onnx2tf "
+                                     f"(lock {path})", hint) from None
+                time.sleep(1.0)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _create(venv: Path, python: Path, hint: str, progress: bool) -> None:
     if venv.exists():
         shutil.rmtree(venv, ignore_errors=True)  # a half-made environment from an interrupted install
-    venv.parent.mkdir(parents=True, exist_ok=True)
     if progress:
         print(f"note: setting up onnx2tf {ONNX2TF_VERSION} for ONNX import in {venv} (once; a few minutes)",
               file=sys.stderr, flush=True)
@@ -81,7 +113,6 @@ def ensure_converter(*, progress: bool = False) -> Path:
             raise ModelError(f"cannot set up onnx2tf for ONNX import: {(lines or ['exit ' + str(proc.returncode)])[-1][:200]}",
                              hint)
     (venv / _READY).write_text(f"onnx2tf=={ONNX2TF_VERSION}\n")
-    return python
 
 
 def onnx_to_tflite(path, *, progress: bool = False) -> bytes:
