@@ -106,48 +106,63 @@ def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
     range and weight magnitude. The output zero point -3 makes RELU and RELU6 clamp inside
     int8 (VMAX/VMIN) and NONE use the whole range (VQMOVNB); weight scales above 5 give
     left shifts, and mixed with small ones, channels with and without a right shift."""
-    h, w, c = 17, 17, 6
+    h, w, c = 9, 9, 6
     shape = (1, h, w, c)
     out_scale, out_zp, in_scale = 0.1, -3, 0.02
     tensors = [T(shape, "int8", in_scale, -7)]
     ops, flats = [], []
-    branches = [  # k, stride, dil, padding, dm, act, weight scales, |w| max
-        (3, 1, 1, "SAME", 1, "NONE", (0.002, 0.02), 127),   # right shifts, whole range, a tail of 3
-        (3, 2, 1, "SAME", 1, "RELU", (0.002, 0.02), 127),   # stride 2 (two column phases), clamped
-        (3, 1, 1, "SAME", 1, "NONE", (0.0005, 12.0), 3),    # left and right shifts mixed
-        (2, 1, 1, "VALID", 2, "RELU6", (0.002, 0.02), 127),  # depth multiplier 2, 2x2 taps
-        (3, 3, 2, "SAME", 1, "NONE", (0.002, 0.02), 127),   # stride 3, dilation 2
-        (3, 1, 1, "SAME", 1, "NONE", (6.0, 12.0), 2),       # left shifts only (no rounding shift)
-        (5, 1, 1, "SAME", 1, "RELU", (0.001, 0.005), 127),  # 25 taps: the C loop on the board
-        (3, 1, 1, "SAME", 1, "RELU", (6.0, 12.0), 2),       # left shifts, clamped: the C loop
-        (1, 1, 1, "VALID", 0, "RELU6", (0.002, 0.02), 127),  # a 1x1 CONV_2D of 6 channels to 10 (mve-1x1-t):
-    ]                                                         # a whole chunk of 256 pixels and 33 more
-    for k, s, d, pad, dm, act, (w_lo, w_hi), wmax in branches:
-        oc = c * dm or 10
-        oh, ow = out_size(pad, h, k, s, d), out_size(pad, w, k, s, d)
+    branches = [  # source, kind, k, stride, dil, padding, depth multiplier or channels, act, weight scales, |w| max
+        ("in", "dw", 3, 1, 1, "SAME", 1, "NONE", (0.002, 0.02), 127),    # right shifts, whole range, a tail of 3
+        ("in", "dw", 3, 2, 1, "SAME", 1, "RELU", (0.002, 0.02), 127),    # stride 2 (two column phases), clamped
+        ("in", "dw", 3, 1, 1, "SAME", 1, "NONE", (0.0005, 12.0), 3),     # left and right shifts mixed
+        ("in", "dw", 2, 1, 1, "VALID", 2, "RELU6", (0.002, 0.02), 127),  # depth multiplier 2, 2x2 taps
+        ("in", "dw", 3, 3, 2, "SAME", 1, "NONE", (0.002, 0.02), 127),    # stride 3, dilation 2
+        ("in", "dw", 3, 1, 1, "SAME", 1, "NONE", (6.0, 12.0), 2),        # left shifts only (no rounding shift)
+        ("in", "dw", 5, 1, 1, "SAME", 1, "RELU", (0.001, 0.005), 127),   # 25 taps: the C loop on the board
+        ("in", "dw", 3, 1, 1, "SAME", 1, "RELU", (6.0, 12.0), 2),        # left shifts, clamped: the C loop
+        # 1x1 CONV_2D, 81 pixels: 6 -> 32 transposed (mve-1x1-t, 20 groups of 4 and 1), then the GEMM block:
+        # 32 -> 144 (20 blocks of 4 rows and a block of 1; not an output, to keep the output small, but every
+        # byte of it feeds the next), 144 -> 20 (rows past the immediate offsets: post-incremented),
+        # 20 -> 24 (a k tail; the last row in C) with left and right shifts, and a stride 2
+        ("in", "conv", 1, 1, 1, "VALID", 32, "NONE", (0.002, 0.02), 127),
+        ("prev", "conv", 1, 1, 1, "VALID", 144, "NONE", (0.001, 0.01), 127, False),
+        ("prev", "conv", 1, 1, 1, "VALID", 20, "RELU", (0.0005, 0.004), 127),
+        ("prev", "conv", 1, 1, 1, "VALID", 24, "NONE", (0.01, 8.0), 3),
+        ("prev", "conv", 1, 2, 1, "VALID", 12, "RELU6", (0.002, 0.02), 127),
+    ]
+    prev = None
+    for src, kind, k, s, d, pad, m, act, (w_lo, w_hi), wmax, *flat in branches:
+        x, (ih, iw, ic), x_scale = (0, (h, w, c), in_scale) if src == "in" else prev
+        oc = ic * m if kind == "dw" else m
+        oh, ow = out_size(pad, ih, k, s, d), out_size(pad, iw, k, s, d)
         ws = [float(v) for v in rng.uniform(w_lo, w_hi, oc)]
-        wshape = (1, k, k, oc) if dm else (oc, 1, 1, c)
-        tensors.append(T(wshape, "int8", ws, [0] * oc, 3 if dm else 0,
+        wshape = (1, k, k, oc) if kind == "dw" else (oc, k, k, ic)
+        tensors.append(T(wshape, "int8", ws, [0] * oc, 3 if kind == "dw" else 0,
                          rng.integers(-wmax, wmax + 1, wshape).astype(np.int8)))
-        tensors.append(T((oc,), "int32", [float(np.float32(in_scale) * np.float32(v)) for v in ws], [0] * oc, 0,
+        tensors.append(T((oc,), "int32", [float(np.float32(x_scale) * np.float32(v)) for v in ws], [0] * oc, 0,
                          rng.integers(-400, 400, oc).astype(np.int32)))
         tensors.append(T((1, oh, ow, oc), "int8", out_scale, out_zp))
         y = len(tensors) - 1
         opts = dict(Padding=_PAD[pad], StrideW=s, StrideH=s, FusedActivationFunction=_ACT[act], DilationWFactor=d,
                     DilationHFactor=d)
-        if dm:
-            ops.append(Op("DEPTHWISE_CONV_2D", [0, y - 2, y - 1], [y], "DepthwiseConv2DOptions",
-                          dict(opts, DepthMultiplier=dm)))
+        if kind == "dw":
+            ops.append(Op("DEPTHWISE_CONV_2D", [x, y - 2, y - 1], [y], "DepthwiseConv2DOptions",
+                          dict(opts, DepthMultiplier=m)))
         else:
-            ops.append(Op("CONV_2D", [0, y - 2, y - 1], [y], "Conv2DOptions", opts))
+            ops.append(Op("CONV_2D", [x, y - 2, y - 1], [y], "Conv2DOptions", opts))
+        prev = (y, (oh, ow, oc), out_scale)
+        if flat == [False]:
+            continue
         tensors.append(T((1, oh * ow * oc), "int8", out_scale, out_zp))
         tensors.append(T((2,), "int32", None, 0, 0, np.array([1, oh * ow * oc], np.int32)))
         ops.append(Op("RESHAPE", [y, y + 2], [y + 1]))
         flats.append((y + 1, oh * ow * oc))
-    tensors.append(T((1, sum(n for _, n in flats)), "int8", out_scale, out_zp))
-    out = len(tensors) - 1
-    ops.append(Op("CONCATENATION", [i for i, _ in flats], [out], "ConcatenationOptions", dict(Axis=1)))
-    return build(tensors, ops, [0], [out]), shape
+    while len(flats) > 1:  # tflite-micro's CONCATENATION takes at most 10 inputs
+        part, flats = flats[:10], flats[10:]
+        tensors.append(T((1, sum(n for _, n in part)), "int8", out_scale, out_zp))
+        ops.append(Op("CONCATENATION", [i for i, _ in part], [len(tensors) - 1], "ConcatenationOptions", dict(Axis=1)))
+        flats.insert(0, (len(tensors) - 1, sum(n for _, n in part)))
+    return build(tensors, ops, [0], [flats[0][0]]), shape
 
 
 @pytest.mark.emulated
@@ -166,7 +181,7 @@ def test_helium_channel_loop_variants_on_the_cortex_m55_match_tflite_micro(tmp_p
     for op in graph.operators:
         if op.opcode in ("DEPTHWISE_CONV_2D", "CONV_2D"):
             forms.append((calls[op.index].variant, "__asm__" in (calls[op.index].code or "")))
-    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2 + [("mve-1x1-t", True)]
+    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2 + [("mve-1x1-t", True)] + [("mve-1x1", True)] * 4
     model = tmp_path / "dw.tflite"
     model.write_bytes(data)
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")

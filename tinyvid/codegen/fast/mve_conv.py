@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinyvid.codegen.fast.mve_channel import ASM_TAPS, ChannelLoop, asm_lines, channel_constants, source
+from tinyvid.codegen.fast.mve_gemm import block_lines, naked
 from tinyvid.codegen.fast.pointwise import fold_bias
 from tinyvid.codegen.ops.base import KernelCall
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
@@ -90,10 +91,12 @@ def specialise(ctx, call):
     P = ctx.prefix
     name = f"{P}_op{ctx.op.index}_mve_conv"
     tail = f"{B}, {rq.args()}, {p['out_offset']}, {p['act_min']}, {p['act_max']}"
+    defs = ""
     if kh == kw == 1 and p["pad_h"] == 0 and p["pad_w"] == 0:
         sh, sw = p["stride_h"], p["stride_w"]
         if sh == 1 and sw == 1:
             body = f"    {P}_mve_gemm(in, {c}, {n * h * wd}, {c}, {W}, {stride}, {oc}, {tail}, out);"
+            set_rows, set_stride, sets = n * h * wd, c, 1
         else:
             body = "\n".join([
                 "    int32_t r;",
@@ -103,6 +106,40 @@ def specialise(ctx, call):
                 f"{oc}, {tail}, out + r * {ow * oc});",
                 "    }",
             ])
+            set_rows, set_stride, sets = ow, sw * c, n * oh
+        found = channel_constants(bias, mult, shift, oc)
+        if found is not None:
+            consts, fix, has_lsh = found
+            rq = dict(k=c, w_stride=stride, in_stride=set_stride, oc=oc, fix=fix, has_lsh=has_lsh,
+                      full=int(p["act_min"] == -128 and p["act_max"] == 127), zp=p["out_offset"], lo=p["act_min"],
+                      hi=p["act_max"])
+            block = block_lines(rows=4, **rq) if set_rows >= 4 else None
+            if block is not None:
+                K = ctx.op_const("mve_k", consts.reshape(-1))
+                Pu = P.upper()
+                left = set_rows % 4
+                last = block_lines(rows=left, **rq) if left else None
+                defs = f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)\n" + naked(P, f"{name}_block4", block)
+                if last is not None:
+                    defs += naked(P, f"{name}_block{left}", last)
+                defs += "#endif\n"
+                lines = [f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)", "    int32_t s, r;",
+                         f"    for (s = 0; s < {sets}; ++s) {{"]
+                if sets == 1:
+                    lines += ["        const int8_t *x = in;", "        int8_t *o = out;"]
+                else:
+                    lines += [f"        const int32_t b = s / {oh}, oy = s % {oh};",
+                              f"        const int8_t *x = in + ((b * {h} + oy * {sh}) * {wd}) * {c};",
+                              f"        int8_t *o = out + s * {ow * oc};"]
+                lines += [f"        for (r = 0; r + 4 <= {set_rows}; r += 4) {{",
+                          f"            {name}_block4(x + r * {set_stride}, o + r * {oc}, {W}, {K});", "        }"]
+                if left and last is not None:
+                    lines.append(f"        {name}_block{left}(x + r * {set_stride}, o + r * {oc}, {W}, {K});")
+                elif left:
+                    lines.append(f"        {P}_mve_gemm(x + r * {set_stride}, {set_stride}, {left}, {c}, {W}, {stride}, "
+                                 f"{oc}, {tail}, o + r * {oc});")
+                lines += ["    }", "#else", body, "#endif"]
+                body = "\n".join(lines)
         variant = "mve-1x1"
     else:
         body = "\n".join([
@@ -114,7 +151,8 @@ def specialise(ctx, call):
         variant = "mve-im2col"
     # noinline: inlined into the model's invoke, the GEMM's registers depend on its neighbours (up to 20% more
     # instructions on vww's last 1x1 layers)
-    code = f"#if defined(__GNUC__)\n__attribute__((noinline))\n#endif\nstatic void {name}(const int8_t *in, int8_t *out)\n{{\n{body}\n}}\n"
+    code = defs + (f"#if defined(__GNUC__)\n__attribute__((noinline))\n#endif\n"
+                   f"static void {name}(const int8_t *in, int8_t *out)\n{{\n{body}\n}}\n")
     return KernelCall(KERNELS, f"{name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant)
 
 
