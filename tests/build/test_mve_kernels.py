@@ -86,6 +86,8 @@ def test_helium_kernels_on_the_cortex_m55_match_tflite_micro(tmp_path):
     model.write_bytes(data)
     assert [v for v in [c.variant for c in lower_graph(load_graph(data), "model", "mve", {}).calls] if v != "c"] == ["mve-im2col", "mve-dw", "mve-1x1-t", "mve-dw",
                                                        "mve-im2col", "mve-1x1", "mve-fc"]
+    hand = [("__asm__" in (c.code or "")) for c in lower_graph(load_graph(data), "model", "mve", {}).calls if c.variant != "c"]
+    assert hand == [True, True, True, True, True, False, False]  # assembly on the board: im2col, dw, 1x1-t blocks
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")
     assert build_project(project.path).warnings == ()
     inputs = [np.full(size, -128, np.int8), np.full(size, 127, np.int8)]

@@ -142,12 +142,26 @@ def specialise(ctx, call):
                 body = "\n".join(lines)
         variant = "mve-1x1"
     else:
-        body = "\n".join([
-            f"    static int8_t col[{4 * stride}];",
-            f"    {P}_mve_conv2d(in, out, col, {n}, {h}, {wd}, {c}, {oh}, {ow}, {oc}, {kh}, {kw}, {p['stride_h']}, "
-            f"{p['stride_w']}, {p['dil_h']}, {p['dil_w']}, {p['pad_h']}, {p['pad_w']}, {-p['in_offset']}, {W}, {stride}, "
-            f"{tail});",
-        ])
+        found = channel_constants(bias, mult, shift, oc)
+        block = None
+        if found is not None:
+            consts, fix, has_lsh = found
+            block = block_lines(rows=4, k=stride, w_stride=stride, in_stride=stride, oc=oc, fix=fix, has_lsh=has_lsh,
+                                full=int(p["act_min"] == -128 and p["act_max"] == 127), zp=p["out_offset"],
+                                lo=p["act_min"], hi=p["act_max"])
+        call_args = (f"{n}, {h}, {wd}, {c}, {oh}, {ow}, {oc}, {kh}, {kw}, {p['stride_h']}, {p['stride_w']}, {p['dil_h']}, "
+                     f"{p['dil_w']}, {p['pad_h']}, {p['pad_w']}, {-p['in_offset']}, {W}, {stride}, {tail}")
+        lines = [f"    static int8_t col[{4 * stride}];"]
+        if block is not None:
+            Pu = P.upper()
+            defs = f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)\n" + naked(P, f"{name}_block4", block) + "#endif\n"
+            K = ctx.op_const("mve_k", consts.reshape(-1))
+            lines += [f"#if {Pu}_ARM_MVE && defined(__OPTIMIZE__)",
+                      f"    {P}_mve_conv2d(in, out, col, {call_args}, {name}_block4, {K});", "#else",
+                      f"    {P}_mve_conv2d(in, out, col, {call_args}, NULL, NULL);", "#endif"]
+        else:
+            lines.append(f"    {P}_mve_conv2d(in, out, col, {call_args}, NULL, NULL);")
+        body = "\n".join(lines)
         variant = "mve-im2col"
     # noinline: inlined into the model's invoke, the GEMM's registers depend on its neighbours (up to 20% more
     # instructions on vww's last 1x1 layers)

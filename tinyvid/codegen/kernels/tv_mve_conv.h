@@ -135,16 +135,21 @@ TV_ALWAYS_INLINE void tv_mve_im2col(int8_t *dst, const int8_t *in, int32_t y0, i
     }
 }
 
+/** A hand-scheduled GEMM block of 4 rows (fast/mve_gemm.py): rows @p x0 on, every output channel. */
+typedef void (*tv_mve_block_fn)(const int8_t *x0, int8_t *out, const int8_t *w, const int32_t *k);
+
 /**
  * CONV_2D (one group) through im2col: 4 output pixels' windows go into @p col (4 rows
- * of @p w_stride bytes, the caller's static buffer), then one tv_mve_gemm block.
+ * of @p w_stride bytes, the caller's static buffer), then one GEMM block: @p block with
+ * the channels' constants @p k when not NULL (the same arithmetic), else tv_mve_gemm.
  */
 TV_ALWAYS_INLINE void tv_mve_conv2d(const int8_t *in, int8_t *out, int8_t *col, int32_t batches, int32_t in_h,
                                     int32_t in_w, int32_t in_c, int32_t out_h, int32_t out_w, int32_t out_c, int32_t k_h,
                                     int32_t k_w, int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
                                     int32_t pad_h, int32_t pad_w, int32_t in_zp, const int8_t *w, int32_t w_stride,
                                     const int32_t *bias, const int32_t *mult, const int32_t *lsh, const int32_t *rsh,
-                                    int32_t has_lsh, int32_t zp, int32_t act_min, int32_t act_max)
+                                    int32_t has_lsh, int32_t zp, int32_t act_min, int32_t act_max,
+                                    tv_mve_block_fn block, const int32_t *k)
 {
     const tv_i8x16 pad = tv_vdup8(in_zp);
     int32_t b, oy, ox, n = 0;
@@ -156,8 +161,12 @@ TV_ALWAYS_INLINE void tv_mve_conv2d(const int8_t *in, int8_t *out, int8_t *col, 
                 tv_mve_im2col(col + n * w_stride, in_b, oy * stride_h - pad_h, ox * stride_w - pad_w, in_h, in_w, in_c,
                               k_h, k_w, dil_h, dil_w, pad);
                 if (++n == 4) {
-                    tv_mve_gemm(col, w_stride, 4, w_stride, w, w_stride, out_c, bias, mult, lsh, rsh, has_lsh, zp,
-                                act_min, act_max, o);
+                    if (block != NULL) {
+                        block(col, o, w, k);
+                    } else {
+                        tv_mve_gemm(col, w_stride, 4, w_stride, w, w_stride, out_c, bias, mult, lsh, rsh, has_lsh, zp,
+                                    act_min, act_max, o);
+                    }
                     o += 4 * out_c;
                     n = 0;
                 }
