@@ -68,6 +68,25 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def measure_all(models: list[Path], boards: list[str], prefix: str = "tinyvid-bench-") -> list[dict] | None:
+    """``measure`` for every model x board (same-named models labelled by their folder);
+    None after printing the first error."""
+    from tinyvid.errors import TinyvidError
+
+    names = [m.name for m in models]
+    labels = [m.name if names.count(m.name) == 1 else f"{m.parent.name}/{m.name}" for m in models]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for model, label in zip(models, labels):
+            for board in boards:
+                try:
+                    rows.append(measure(model, board, Path(tmp), label))
+                except TinyvidError as exc:
+                    print(f"{model.name} on {board}: {exc.message}", file=sys.stderr)
+                    return None
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", action="append", type=Path, help="int8 .tflite (repeatable)")
@@ -78,20 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(m) for m in models if not m.is_file()]
     if missing:
         parser.error(f"no such model: {', '.join(missing)}")
-    boards = args.board or ["qemu-mps2-an386"]
-    from tinyvid.errors import TinyvidError
-
-    names = [m.name for m in models]
-    labels = [m.name if names.count(m.name) == 1 else f"{m.parent.name}/{m.name}" for m in models]
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="tinyvid-bench-") as tmp:
-        for model, label in zip(models, labels):
-            for board in boards:
-                try:
-                    rows.append(measure(model, board, Path(tmp), label))
-                except TinyvidError as exc:
-                    print(f"{model.name} on {board}: {exc.message}", file=sys.stderr)
-                    return 2
+    rows = measure_all(models, args.board or ["qemu-mps2-an386"])
+    if rows is None:
+        return 2
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 

@@ -21,13 +21,12 @@ import argparse
 import csv
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_boards import DEFAULT_MODELS, measure  # noqa: E402
+from bench_boards import DEFAULT_MODELS, measure_all  # noqa: E402
 
 PEER_FILE = REPO / "benchmarks" / "peers" / "tflm-cmsis-nn-m4.tsv"
 BOARDS = ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-mps2-an505", "qemu-mps3-an547"]
@@ -95,16 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(exc.message)
             print(f"skipping {name}: {exc.message}", file=sys.stderr)
     peers = peer_rows()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="tinyvid-peers-") as tmp:
-        for model in models:
-            for board in known:
-                try:
-                    row = measure(model, board, Path(tmp))
-                except TinyvidError as exc:
-                    print(f"{model.name} on {board}: {exc.message}", file=sys.stderr)
-                    return 2
-                rows.append(compare(row, peers.get(model.stem)))
+    measured = measure_all(models, known, prefix="tinyvid-peers-")
+    if measured is None:
+        return 2
+    rows = [compare(row, peers.get(Path(row["model"]).stem)) for row in measured]
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 
