@@ -47,9 +47,7 @@ def test_one_by_one_convolutions_match_tflm(seed, h, w, cin, cout, sh, sw, act, 
     rng = np.random.default_rng(seed)
     model = conv_model(rng, h=h, w=w, cin=cin, cout=cout, kh=1, kw=1, stride=(sh, sw), act=act,
                        per_channel=per_channel, bias=bias)
-    # up to 9 input channels at stride 1: transposed pixels through the depthwise channel loop
-    # (the GEMM where that loop's assembly does not apply: left shifts with a clamp)
-    assert_mve_bit_exact(model, ("mve-1x1-t", "mve-1x1") if cin <= 9 and sh == sw == 1 else "mve-1x1")
+    assert_mve_bit_exact(model, "mve-1x1")
 
 
 @PROPERTY
@@ -128,7 +126,7 @@ def test_extreme_requantization_matches_tflm(case, w_scales, out_scale, kernel, 
     k = 1 if kernel == "1x1" else 3
     model = _conv_scales(rng, h=6, w=7, cin=5, cout=5, kh=k, kw=k, in_scale=0.1, w_scales=w_scales,
                          out_scale=out_scale, act=act, depthwise=kernel == "depthwise")
-    assert_mve_bit_exact(model, {"1x1": ("mve-1x1-t", "mve-1x1"), "3x3": "mve-im2col", "depthwise": "mve-dw"}[kernel])
+    assert_mve_bit_exact(model, {"1x1": "mve-1x1", "3x3": "mve-im2col", "depthwise": "mve-dw"}[kernel])
 
 
 @pytest.mark.parametrize("zero_point", [-128, 127])
@@ -156,8 +154,7 @@ def test_saturated_inputs_and_weights_match_tflm(zero_point, kernel):
 def test_real_layer_shapes_match_tflm(name, h, w, cin, cout, k, stride):
     rng = np.random.default_rng(len(name))
     model = conv_model(rng, h=h, w=w, cin=cin, cout=cout, kh=k, kw=k, stride=(stride, stride), act="RELU")
-    assert_mve_bit_exact(model, ("mve-1x1-t" if cin <= 9 and stride == 1 else "mve-1x1") if k == 1 else "mve-im2col",
-                         samples=2)
+    assert_mve_bit_exact(model, "mve-1x1" if k == 1 else "mve-im2col", samples=2)
 
 
 def test_grouped_convolutions_keep_other_kernels():

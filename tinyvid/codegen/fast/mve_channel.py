@@ -1,5 +1,5 @@
-"""One output channel of a staged int8 plane on the ``mve`` target: the loop the Helium
-depthwise (``mve-dw``) and small-K pointwise (``mve-1x1-t``) kernels share.
+"""One output channel of a staged int8 plane on the ``mve`` target: the loop of the Helium
+depthwise kernel (``mve-dw``).
 
 The plane holds, for each group of 4 adjacent outputs, their taps as 4 adjacent bytes at
 constant offsets. Per group: the bias vector, per tap one widening load (VLDRB.S32) and

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyvid.codegen.fast.mve_channel import ASM_TAPS, ChannelLoop, asm_lines, channel_constants, source
+from tinyvid.codegen.fast.mve_channel import channel_constants
 from tinyvid.codegen.fast.mve_gemm import block_lines, naked
 from tinyvid.codegen.fast.pointwise import fold_bias
 from tinyvid.codegen.ops.base import KernelCall
@@ -78,11 +78,6 @@ def specialise(ctx, call):
     p = dict(params)
     weights = w.data.reshape(oc, kh * kw * c).astype(np.int8)
     bias = fold_bias(None if b is None else b.data.reshape(-1), weights, p["in_offset"])
-    if (kh == kw == 1 and p["pad_h"] == 0 and p["pad_w"] == 0 and p["stride_h"] == p["stride_w"] == 1
-            and c <= ASM_TAPS):
-        small = _small_k_call(ctx, x, y, n * h * wd, c, oc, weights, bias, mult, shift, p)
-        if small is not None:
-            return small
     rq = mve_requant(ctx, mult, shift, oc)
     if rq is None:
         return None
@@ -169,66 +164,3 @@ def specialise(ctx, call):
                    f"static void {name}(const int8_t *in, int8_t *out)\n{{\n{body}\n}}\n")
     return KernelCall(KERNELS, f"{name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant)
 
-
-#: pixels the small-K 1x1 kernel transposes at a time (its static scratch: this times K <= ASM_TAPS bytes)
-CHUNK = 256
-
-
-def _small_k_call(ctx, x, y, pixels: int, k: int, oc: int, weights, bias, mult, shift, p) -> KernelCall | None:
-    """``mve-1x1-t``: a 1x1 convolution over few input channels (k <= ASM_TAPS) as the
-    depthwise channel loop: CHUNK pixels at a time are transposed into blocks of [k][4]
-    (2 channels of 4 pixels per gather), then each output channel takes its k weights as
-    the taps of the loop (VMLA by scalar), 4 pixels per vector."""
-    found = channel_constants(bias, mult, shift, oc)
-    if found is None:
-        return None
-    consts, fix, has_lsh = found
-    lo, hi, zp = p["act_min"], p["act_max"], p["out_offset"]
-    full = int(lo == -128 and hi == 127)
-    P, Pu = ctx.prefix, ctx.prefix.upper()
-    fn = f"{P}_op{ctx.op.index}_mve_1x1t"
-    whole, last = divmod(pixels, CHUNK)
-    offs = tuple(4 * i for i in range(k))
-
-    def loop(n: int) -> ChannelLoop:
-        return ChannelLoop(offs, 1, n // 4, n % 4, 4 * k, 4 * oc, oc, 0, 0, fix, has_lsh, full, zp, lo, hi)
-
-    if whole and asm_lines(loop(CHUNK)) is None or last and asm_lines(loop(last)) is None:
-        return None  # the GEMM is faster than this loop in C
-    W, K = ctx.op_const("mve_t_w", weights.reshape(-1)), ctx.op_const("mve_t_k", consts.reshape(-1))
-    lines = [
-        f"#ifndef {Pu}_MVE_T_BYTES",
-        f"#define {Pu}_MVE_T_BYTES {CHUNK * ASM_TAPS}",
-        "/* pixels of a small-K 1x1 convolution transposed into blocks of [k][4] */",
-        f"static uint32_t {P}_mve_t_plane[{Pu}_MVE_T_BYTES / 4];",
-        "#endif",
-        "",
-        f"/* CONV_2D 1x1, {pixels} pixels x {k} -> {oc} channels: one output channel of a transposed chunk */",
-    ]
-    if whole:
-        lines.append(source(P, f"{fn}_chunk", loop(CHUNK)).rstrip("\n"))
-    if last:
-        lines.append(source(P, f"{fn}_last", loop(last)).rstrip("\n"))
-    lines += [
-        "",
-        f"static void {fn}(const int8_t *in, int8_t *out)",
-        "{",
-        f"    int8_t *const t = (int8_t *){P}_mve_t_plane;",
-        f"    const {P}_u16x8 off = {P}_voffsets_rows4({k});",
-        "    int32_t c, j, o;",
-        f"    for (c = 0; c < {whole + (1 if last else 0)}; ++c) {{",
-        f"        const int8_t *src = in + c * {CHUNK * k};",
-        f"        int8_t *dst = out + c * {CHUNK * oc};",
-        f"        const int32_t n = c < {whole} ? {CHUNK} : {last};",
-        "        for (j = 0; j < n; j += 4) {",
-        f"            {P}_mve_transpose4(t + j * {k}, src + j * {k}, {k}, n - j, off);",
-        "        }",
-        f"        for (o = 0; o < {oc}; ++o) {{",
-    ]
-    if whole and last:
-        lines.append(f"            (c < {whole} ? {fn}_chunk : {fn}_last)(t, dst + o, {W} + o * {k}, {K} + 4 * o);")
-    else:
-        lines.append(f"            {fn}_{'chunk' if whole else 'last'}(t, dst + o, {W} + o * {k}, {K} + 4 * o);")
-    lines += ["        }", "    }", "}"]
-    code = "\n".join(lines) + "\n"
-    return KernelCall(KERNELS, f"{fn}(@T{x.index}@, @T{y.index}@);", code=code, variant="mve-1x1-t")

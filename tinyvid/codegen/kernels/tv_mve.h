@@ -138,12 +138,6 @@ TV_ALWAYS_INLINE tv_u16x8 tv_voffsets16(int32_t s)
 {
     return vmulq_n_u16(vidupq_n_u16(0u, 1), (uint16_t)s);
 }
-/** The 16-bit lane offsets {0, k, 2k, 3k, 1, k + 1, 2k + 1, 3k + 1}: 2 bytes of each of 4 rows k apart. */
-TV_ALWAYS_INLINE tv_u16x8 tv_voffsets_rows4(int32_t k)
-{
-    const uint16x8_t i = vidupq_n_u16(0u, 1);
-    return vaddq_u16(vmulq_n_u16(vandq_u16(i, vdupq_n_u16(3)), (uint16_t)k), vshrq_n_u16(i, 2));
-}
 /** VLDRB.S16 gather: lane i = base[off[i]] sign-extended. */
 TV_ALWAYS_INLINE tv_i16x8 tv_vldb16_gather(const int8_t *base, tv_u16x8 off) { return vldrbq_gather_offset_s16(base, off); }
 /** VLDRB.S16 gather, predicated (inactive lanes 0, not read). */
@@ -491,16 +485,6 @@ static inline tv_u16x8 tv_voffsets16(int32_t s)
     int i;
     for (i = 0; i < 8; ++i) {
         r.v[i] = (uint16_t)((uint32_t)i * (uint32_t)s);
-    }
-    return r;
-}
-
-static inline tv_u16x8 tv_voffsets_rows4(int32_t k)
-{
-    tv_u16x8 r;
-    int i;
-    for (i = 0; i < 8; ++i) {
-        r.v[i] = (uint16_t)((uint32_t)(i & 3) * (uint32_t)k + (uint32_t)(i >> 2));
     }
     return r;
 }

@@ -327,22 +327,4 @@ TV_ALWAYS_INLINE void tv_mve_gather_copy(int8_t *dst, const int8_t *src, int32_t
     }
 }
 
-/**
- * Transposes @p n (1..4, more counts as 4) rows of @p k bytes (@p src, rows k apart) into
- * [k][4] at @p dst (4 * k bytes): 2 columns per gather (@p off = tv_voffsets_rows4(k)),
- * the lanes of missing rows 0 and not read.
- */
-TV_ALWAYS_INLINE void tv_mve_transpose4(int8_t *dst, const int8_t *src, int32_t k, int32_t n, tv_u16x8 off)
-{
-    const uint32_t m = n >= 4 ? 0xFFu : ((1u << (2 * n)) - 1u);
-    const tv_pred q = (tv_pred)(m | (m << 8));
-    int32_t i;
-    for (i = 0; i + 2 <= k; i += 2) {
-        tv_vstb16(dst + 4 * i, tv_vldb16_gather_z(src + i, off, q));
-    }
-    if (i < k) {
-        tv_vstb16_p(dst + 4 * i, tv_vldb16_gather_z(src + i, off, (tv_pred)(q & 0xFFu)), (tv_pred)0xFFu);
-    }
-}
-
 #endif /* TV_MVE_CONV_H */
