@@ -17,7 +17,7 @@ from tinyvid.model.reader import load_graph
 
 from .modelbuilder import Op, T, build, conv_model, out_size
 
-PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
 PADS = st.sampled_from(["SAME", "VALID"])
 _PAD = {"SAME": 0, "VALID": 1}

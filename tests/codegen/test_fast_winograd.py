@@ -19,7 +19,7 @@ from tinyvid.model.reader import load_graph
 from .modelbuilder import Op, T, build, conv_model, out_size
 from .test_fast_conv import _ACT, _PAD, ACTS, PADS, _conv_scales
 
-PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.int64)
 AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.int64)

@@ -20,7 +20,7 @@ from tinyvid.model.reader import load_graph
 from .modelbuilder import (Op, T, binary_op_model, build, gather_model, pack_model, resize_model, slice_model,
                            space_batch_model, split_model, strided_slice_model, transpose_conv_model, transpose_model)
 
-PROPERTY = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+PROPERTY = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
 SEEDS = st.integers(0, 2**31)
 
