@@ -130,6 +130,9 @@ def _depthwise_branches(rng) -> tuple[bytes, tuple[int, ...]]:
         ("prev", "conv", 1, 1, 1, "VALID", 20, "RELU", (0.0005, 0.004), 127),
         ("prev", "conv", 1, 1, 1, "VALID", 24, "NONE", (0.01, 8.0), 3),
         ("prev", "conv", 1, 2, 1, "VALID", 12, "RELU6", (0.002, 0.02), 127),
+        # 3x3 CONV_2D through im2col: windows inside the image gathered 4 at a time (rows of 18 bytes: a
+        # vector and a predicated tail), the others one by one with the zero point at the border
+        ("in", "conv", 3, 1, 1, "SAME", 8, "RELU", (0.002, 0.02), 127),
     ]
     prev = None
     for src, kind, k, s, d, pad, m, act, (w_lo, w_hi), wmax, *flat in branches:
@@ -182,7 +185,7 @@ def test_helium_channel_loop_variants_on_the_cortex_m55_match_tflite_micro(tmp_p
     for op in graph.operators:
         if op.opcode in ("DEPTHWISE_CONV_2D", "CONV_2D"):
             forms.append((calls[op.index].variant, "__asm__" in (calls[op.index].code or "")))
-    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2 + [("mve-1x1", True)] * 5
+    assert forms == [("mve-dw", True)] * 6 + [("mve-dw", False)] * 2 + [("mve-1x1", True)] * 5 + [("mve-im2col", True)]
     model = tmp_path / "dw.tflite"
     model.write_bytes(data)
     project = generate_project(model, "qemu-mps3-an547", tmp_path / "p", model_id="ic01", conversion="int8")

@@ -138,10 +138,16 @@ TV_ALWAYS_INLINE void tv_mve_im2col(int8_t *dst, const int8_t *in, int32_t y0, i
 /** A hand-scheduled GEMM block of 4 rows (fast/mve_gemm.py): rows @p x0 on, every output channel. */
 typedef void (*tv_mve_block_fn)(const int8_t *x0, int8_t *out, const int8_t *w, const int32_t *k);
 
+/** The im2col rows of 4 adjacent output pixels whose windows lie inside the image, the first
+ * window's first tap at @p src (generated per layer: fast/mve_conv.py). */
+typedef void (*tv_mve_col_fn)(int8_t *col, const int8_t *src);
+
 /**
  * CONV_2D (one group) through im2col: 4 output pixels' windows go into @p col (4 rows
  * of @p w_stride bytes, the caller's static buffer), then one GEMM block: @p block with
  * the channels' constants @p k when not NULL (the same arithmetic), else tv_mve_gemm.
+ * With @p col4 (not NULL), 4 adjacent pixels of a row whose windows are all inside the
+ * image are gathered by it in one call.
  */
 TV_ALWAYS_INLINE void tv_mve_conv2d(const int8_t *in, int8_t *out, int8_t *col, int32_t batches, int32_t in_h,
                                     int32_t in_w, int32_t in_c, int32_t out_h, int32_t out_w, int32_t out_c, int32_t k_h,
@@ -149,7 +155,7 @@ TV_ALWAYS_INLINE void tv_mve_conv2d(const int8_t *in, int8_t *out, int8_t *col, 
                                     int32_t pad_h, int32_t pad_w, int32_t in_zp, const int8_t *w, int32_t w_stride,
                                     const int32_t *bias, const int32_t *mult, const int32_t *lsh, const int32_t *rsh,
                                     int32_t has_lsh, int32_t zp, int32_t act_min, int32_t act_max,
-                                    tv_mve_block_fn block, const int32_t *k)
+                                    tv_mve_block_fn block, const int32_t *k, tv_mve_col_fn col4)
 {
     const tv_i8x16 pad = tv_vdup8(in_zp);
     int32_t b, oy, ox, n = 0;
@@ -157,10 +163,20 @@ TV_ALWAYS_INLINE void tv_mve_conv2d(const int8_t *in, int8_t *out, int8_t *col, 
     for (b = 0; b < batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * stride_h - pad_h;
+            const int32_t rows_inside = y0 >= 0 && y0 + (k_h - 1) * dil_h < in_h;
             for (ox = 0; ox < out_w; ++ox) {
-                tv_mve_im2col(col + n * w_stride, in_b, oy * stride_h - pad_h, ox * stride_w - pad_w, in_h, in_w, in_c,
-                              k_h, k_w, dil_h, dil_w, pad);
-                if (++n == 4) {
+                const int32_t x0 = ox * stride_w - pad_w;
+                if (col4 != NULL && n == 0 && rows_inside && ox + 4 <= out_w && x0 >= 0 &&
+                    (ox + 3) * stride_w - pad_w + (k_w - 1) * dil_w < in_w) {
+                    col4(col, in_b + (y0 * in_w + x0) * in_c);
+                    ox += 3;
+                    n = 4;
+                } else {
+                    tv_mve_im2col(col + n * w_stride, in_b, y0, x0, in_h, in_w, in_c, k_h, k_w, dil_h, dil_w, pad);
+                    ++n;
+                }
+                if (n == 4) {
                     if (block != NULL) {
                         block(col, o, w, k);
                     } else {
