@@ -32,6 +32,7 @@ import numpy as np
 from tinyvid.codegen.fast.requant import fast_requant
 from tinyvid.codegen.ops.base import KernelCall
 from tinyvid.codegen.ops.conv2d import window_operands, window_params
+from tinyvid.codegen.overlap import window_overlap
 
 TARGETS = ("dsp",)
 OPCODES = ("CONV_2D",)
@@ -97,7 +98,9 @@ def specialise(ctx, call):
            dict(out_w=ow, out_h=oh, in_w=wd, in_h=h, stride_h=p["stride_h"], stride_w=p["stride_w"])),
     )
     code, variant = gemm_code(ctx, gemm, w)
-    return KernelCall(("arm",), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant)
+    # pixel pairs in row-major order, both widened into a stack buffer before either is written
+    return KernelCall(("arm",), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant,
+                      overlap=window_overlap(x.index, params, block=2))
 
 
 # --- the generator ------------------------------------------------------------------
