@@ -144,6 +144,22 @@ class SuiteError(TinyvidError):
     """A regression suite file is invalid."""
 
 
+class FarmError(TinyvidError):
+    """A board farm (labgrid coordinator, exporter or place) cannot be used."""
+
+
+class PlaceBusy(FarmError):
+    """A labgrid place stayed acquired by another user for longer than tinyvid waits."""
+
+    def __init__(self, place: str, holder: str, waited: float):
+        super().__init__(f"place {place} is held by {holder}: waited {waited:.0f} s for it",
+                         f"ask {holder} to release it (labgrid-client -p {place} release), "
+                         "or wait longer with --place-wait SECONDS")
+        self.place = place
+        self.holder = holder
+        self.waited = waited
+
+
 class OutputPathError(TinyvidError):
     """A file or folder tinyvid is asked to write cannot be created or written."""
 
