@@ -160,6 +160,11 @@ class PlaceBusy(FarmError):
         self.waited = waited
 
 
+class PowerError(TinyvidError):
+    """A power monitor cannot be named, opened or read, or its trace does not line
+    up with the board's timed windows."""
+
+
 class OutputPathError(TinyvidError):
     """A file or folder tinyvid is asked to write cannot be created or written."""
 

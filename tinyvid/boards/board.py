@@ -54,9 +54,14 @@ class Timer:
 
 @dataclass(frozen=True)
 class Power:
+    """The board's supply and currents (for the estimate) and, if any, the spec of
+    the power monitor that measures it (``tinyvid.power.spec``)."""
+
     volts: float
     active_ma: float
     source: str
+    sleep_ma: float | None = None
+    monitor: str | None = None
 
 
 @dataclass(frozen=True)

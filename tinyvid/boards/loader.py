@@ -12,9 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from tinyvid.boards.board import Board, Compute, Launch, Memory, Power, Serial, Timer
+from tinyvid.boards.board import Board, Compute, Launch, Memory, Serial, Timer
 from tinyvid.boards.emulation import ICOUNT_SHIFT, QEMU_SYSTICK_HZ, icount_instructions_per_tick
 from tinyvid.errors import BoardError
+from tinyvid.power.boardfile import POWER_TABLE, power_record
 from tinyvid.resources import boards_dir, templates_dir
 
 SCHEMA_VERSION = 1
@@ -71,11 +72,7 @@ _TABLES = {
         "hz": (int, True),
         "instructions_per_tick": ((float, int), False),
     },
-    "power": {
-        "volts": ((float, int), True),
-        "active_ma": ((float, int), True),
-        "source": (str, True),
-    },
+    "power": POWER_TABLE,
     "compute": {"peak_macs_per_cycle": ((float, int), True)},
 }
 _CORES = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "host"}
@@ -187,9 +184,7 @@ def _build(path: Path, data: dict[str, Any]) -> Board:
             hz=tim["hz"],
             instructions_per_tick=icount_instructions_per_tick(tim["hz"]) if lau["method"] == "qemu" else None,
         ),
-        power=Power(float(data["power"]["volts"]), float(data["power"]["active_ma"]), data["power"]["source"])
-        if "power" in data
-        else None,
+        power=power_record(path, data["power"]) if "power" in data else None,
         compute=Compute(float(data["compute"]["peak_macs_per_cycle"])) if "compute" in data else None,
         path=path,
     )
