@@ -1,5 +1,5 @@
-{%- set reset_hz = {"stm32l4": 4000000, "stm32f4": 16000000}.get(board.family, board.clock_hz) %}
-{%- set setup = board.family in ("stm32l4", "stm32f4") and not board.emulated and board.clock_hz != reset_hz %}
+{%- set reset_hz = family.reset_clock_hz %}
+{%- set setup = family.clock_setup %}
 /* Core clock of {{ board.name }}: {{ board.clock_hz }} Hz{% if setup %} from the PLL (reset clock {{ reset_hz }} Hz){% endif %}. */
 #include "clock.h"
 {%- if not setup %}
@@ -26,7 +26,7 @@ static int wait_for(volatile uint32_t *reg, uint32_t mask, uint32_t value)
     }
     return 0;
 }
-{%- if board.family == "stm32l4" %}
+{%- if family.pll == "stm32l4" %}
 {%- set pll_n = (board.clock_hz * 2) // 8000000 %}
 
 /* STM32L4+ (RM0432): HSI16 / M=2 = 8 MHz -> x N={{ pll_n }} = VCO {{ board.clock_hz * 2 }} Hz -> / R=2.

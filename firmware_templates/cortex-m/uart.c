@@ -33,7 +33,7 @@ void uart_write(uint8_t byte)
 {%- set tx_num = board.serial.tx_pin | pin_number %}
 {%- set rx_port = board.serial.rx_pin | pin_port %}
 {%- set rx_num = board.serial.rx_pin | pin_number %}
-{%- if board.family == "stm32l4" %}
+{%- if family.gpio == "stm32l4" %}
 
 /* STM32L4: RCC at 0x40021000 (AHB2ENR +0x4C for GPIO, APB1ENR1 +0x58 bit 28 for
  * PWR), GPIO ports at 0x48000000 + 0x400 * n, PWR_CR2 (0x40007004) bit 9 IOSV
@@ -84,7 +84,7 @@ static void pin_alternate(uint32_t port, uint32_t pin, uint32_t af)
 
 void uart_init(uint32_t uart_clock_hz)
 {
-{%- if board.family == "stm32l4" and (tx_port == 6 or rx_port == 6) %}
+{%- if family.port_g_vddio2 %}
     RCC(0x58u) |= 1u << 28; /* PWR clock */
     (void)RCC(0x58u);
     PWR_CR2 |= 1u << 9;     /* IOSV: VDDIO2 valid, port G usable */

@@ -1,7 +1,10 @@
 """The one Jinja environment that renders firmware templates.
 
 Templates live in ``firmware_templates/<platform>/`` (plus ``common/``, shared by
-every platform). Every rendered file opens with a banner saying it is generated.
+every platform); a family may keep its platform folders in its own package
+(:meth:`tinyvid.families.Family.template_root`). Templates see the board as
+``board`` and the board family's template variables as ``family``. Every rendered
+file opens with a banner saying it is generated.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from tinyvid.families import family_of
 from tinyvid.resources import templates_dir
 
 COMMON = "common"
@@ -35,9 +39,10 @@ def _pin_number(pin: str) -> int:
     return int(pin[2:])
 
 
-def environment() -> jinja2.Environment:
+def environment(root: Path | None = None) -> jinja2.Environment:
+    """The environment; ``root``, a family's own template folder, is searched first."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.FileSystemLoader([*([str(root)] if root else []), str(templates_dir())]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -57,21 +62,29 @@ def banner(name: str, origin: str) -> str:
     raise ValueError(f"no banner style for {name}")
 
 
-def template_files(platform: str) -> list[str]:
-    """Template names (relative to the templates folder) for a platform."""
-    root = templates_dir()
+def template_files(platform: str, root: Path | None = None) -> list[str]:
+    """Template names (relative to the templates folders) for a platform: tinyvid's
+    ``common/`` and the platform's folder (in ``root`` when given)."""
     names = []
-    for folder in (COMMON, platform):
-        for path in sorted((root / folder).iterdir()):
+    for base, folder in ((templates_dir(), COMMON), (root or templates_dir(), platform)):
+        for path in sorted((base / folder).iterdir()):
             if path.is_file():
                 names.append(f"{folder}/{path.name}")
     return names
 
 
 def render_platform(platform: str, context: dict, out_dir: Path, origin: str) -> list[Path]:
-    env = environment()
+    """Renders the platform's templates into ``out_dir``; with a ``board`` in the
+    context, its family's template variables are ``family``."""
+    board = context.get("board")
+    root = None
+    if board is not None:
+        family = family_of(board)
+        root = family.template_root()
+        context = {"family": family.template_vars(board), **context}
+    env = environment(root)
     written = []
-    for name in template_files(platform):
+    for name in template_files(platform, root):
         target = out_dir / Path(name).name
         try:
             text = env.get_template(name).render(**context)
