@@ -19,6 +19,7 @@ EXIT_ONE = {
     "validate": "a board output differs from the host reference, or a --budget is broken",
     "regress": "a regression: a budget or the stored baseline was broken",
     "stream": "an inferred frame differs from the host reference, or a frame was lost, corrupted or duplicated",
+    "sweep": "no point fits the board within the budget",
 }
 
 
