@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
+
+from tinyvid.harness.regress import write_atomic
 
 DONE = "done.json"
 
@@ -22,11 +23,8 @@ def key_of(*parts) -> str:
 
 
 def write_json(path: Path, data) -> Path:
-    """Write ``data`` as JSON atomically (a temporary file renamed over ``path``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    """Write ``data`` as JSON atomically (the harness's write_atomic)."""
+    write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
     return path
 
 
