@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,19 @@ class Board:
     timer: Timer
     power: Power | None = None
     compute: Compute | None = None
+    #: the values of the family's own table ``[<family>]`` (``Family.options``)
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
     path: Path | None = field(default=None, compare=False)
 
     @property
     def emulated(self) -> bool:
+        """Runs under QEMU, whose -icount makes its timer an instruction count."""
         return self.launch.method == "qemu"
 
     @property
     def is_host(self) -> bool:
-        return self.launch.method == "host"
+        """Its firmware is the ``host`` template's: a native process of this machine."""
+        return self.template == "host"
 
     @property
     def availability(self) -> str:

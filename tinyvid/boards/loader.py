@@ -3,6 +3,11 @@
 Every error names the file and the key and says what to do: unknown keys, missing
 keys, wrong types and out-of-range values are all rejected on load, so a board
 that loads is one the rest of tinyvid can use without checking again.
+
+What depends on the chip is its family's (:mod:`tinyvid.families`): the valid
+templates, toolchains, launch methods and UART drivers, the family's own keys
+(``Family.validate``, and its optional table ``[<family>]``), and the checks of
+the launcher or flasher that ``[launch] method`` names.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from tinyvid.boards.board import Board, Compute, Launch, Memory, Serial, Timer
-from tinyvid.boards.emulation import ICOUNT_SHIFT, QEMU_SYSTICK_HZ, icount_instructions_per_tick
+from tinyvid.boards.emulation import icount_instructions_per_tick
 from tinyvid.errors import BoardError
+from tinyvid.families import Family, families, key_error
 from tinyvid.power.boardfile import POWER_TABLE, power_record
 from tinyvid.resources import boards_dir, templates_dir
 
@@ -77,12 +83,9 @@ _TABLES = {
 }
 _CORES = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "host"}
 _FPUS = {"none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16"}
-_FAMILIES = {"mps2": "cmsdk-uart", "mps3": "cmsdk-uart", "stm32f4": "stm32-usart", "stm32l4": "stm32-lpuart", "host": "stdio"}
-_LAUNCH_METHODS = {"qemu", "host", "openocd", "pyocd", "st-flash"}
 _TIMERS = {"systick", "dwt", "host"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _USB_ID = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{4}$")
-_PIN = re.compile(r"^P[A-K]([0-9]|1[0-5])$")
 
 
 def list_boards() -> list[Board]:
@@ -147,18 +150,30 @@ def _type_name(kind: type) -> str:
     )
 
 
-def _fail(path: Path, key: str, message: str, hint: str) -> BoardError:
-    return BoardError(f"{path}: key '{key}' {message}", hint)
+_fail = key_error
+
+
+def _known_family(name: Any) -> Family | None:
+    """The family called ``name``, looking again for one installed since; None if none."""
+    if not isinstance(name, str):
+        return None
+    return families().get(name) or families(refresh=True).get(name)
 
 
 def _build(path: Path, data: dict[str, Any]) -> Board:
-    _check_table(path, "", data, _TOP)
+    family = _known_family(data.get("family"))
+    top = dict(_TOP)
+    if family is not None and family.options:  # the family's own table [<family>]
+        top[family.name] = (dict, any(required for _, required in family.options.values()))
+    _check_table(path, "", data, top)
     for table, schema in _TABLES.items():
         if table in data:
             _check_table(path, f"{table}.", data[table], schema)
+    if family is not None and family.name in data:
+        _check_table(path, f"{family.name}.", data[family.name], family.options)
     if data["schema_version"] != SCHEMA_VERSION:
         raise _fail(path, "schema_version", f"is {data['schema_version']}", f"this tinyvid reads schema version {SCHEMA_VERSION}")
-    _validate(path, data)
+    launcher = _validate(path, data)
     mem, lau, ser, tim = data["memory"], data["launch"], data["serial"], data["timer"]
     return Board(
         name=data["name"],
@@ -182,69 +197,13 @@ def _build(path: Path, data: dict[str, Any]) -> Board:
         timer=Timer(
             kind=tim["kind"],
             hz=tim["hz"],
-            instructions_per_tick=icount_instructions_per_tick(tim["hz"]) if lau["method"] == "qemu" else None,
+            instructions_per_tick=icount_instructions_per_tick(tim["hz"]) if launcher.emulated else None,
         ),
         power=power_record(path, data["power"]) if "power" in data else None,
         compute=Compute(float(data["compute"]["peak_macs_per_cycle"])) if "compute" in data else None,
+        options=dict(data[family.name]) if family is not None and family.name in data else {},
         path=path,
     )
-
-
-# family -> (reset clock, PLL step, lowest and highest PLL clock) of the clock
-# set-up in firmware_templates/cortex-m/clock.c (the PLL's VCO limits).
-_STM32_CLOCKS = {
-    "stm32l4": (4_000_000, 4_000_000, 32_000_000, 120_000_000),
-    "stm32f4": (16_000_000, 2_000_000, 50_000_000, 168_000_000),
-}
-
-
-def _uart_clock(family: str, clock_hz: int, rcc_enable_offset: int) -> int:
-    """The UART's clock at a core clock, as clock.c sets the bus prescalers."""
-    if family == "stm32l4":
-        return clock_hz  # LPUART1 on PCLK1 = SYSCLK
-    apb1 = 1 if clock_hz <= 45_000_000 else (2 if clock_hz <= 90_000_000 else 4)
-    apb2 = 1 if clock_hz <= 90_000_000 else 2
-    return clock_hz // (apb1 if rcc_enable_offset == 0x40 else apb2)
-
-
-def _validate_stm32_clock(path: Path, data: dict[str, Any]) -> None:
-    reset_hz, step, lowest, highest = _STM32_CLOCKS[data["family"]]
-    clock = data["clock_hz"]
-    if clock != reset_hz and (clock % step or not lowest <= clock <= highest):
-        raise _fail(path, "clock_hz", f"{clock} cannot be set up for family {data['family']}",
-                    f"use the reset clock {reset_hz} or a multiple of {step} Hz from {lowest} to {highest} Hz")
-    serial = data["serial"]
-    expected = reset_hz if clock == reset_hz else _uart_clock(data["family"], clock, serial["rcc_enable_offset"])
-    if serial["clock_hz"] != expected:
-        raise _fail(path, "serial.clock_hz", f"is {serial['clock_hz']}, but the UART runs at {expected} Hz "
-                    f"with the core at {clock} Hz", f"set serial.clock_hz = {expected}")
-    if data["timer"]["kind"] == "dwt" and data["timer"]["hz"] != clock:
-        raise _fail(path, "timer.hz", "of the DWT cycle counter must equal clock_hz", f"set timer.hz = {clock}")
-
-
-def _validate_emulated_timer(path: Path, data: dict[str, Any]) -> None:
-    """An emulated board's timer is fixed by the machine: its SysTick clock (when
-    the machine is known) and, through -icount, its instructions per tick."""
-    timer, launch = data["timer"], data["launch"]
-    if launch["method"] != "qemu":
-        if "instructions_per_tick" in timer:
-            raise _fail(path, "timer.instructions_per_tick", "is only meaningful on an emulated board",
-                        "remove it: a real board's timer counts cycles or time, not instructions")
-        return
-    if timer["kind"] != "systick":
-        raise _fail(path, "timer.kind", f"is '{timer['kind']}', but an emulated board counts with its SysTick",
-                    'use kind = "systick" (QEMU does not emulate the DWT cycle counter)')
-    machine_hz = QEMU_SYSTICK_HZ.get(launch["machine"])
-    if machine_hz is not None and timer["hz"] != machine_hz:
-        raise _fail(path, "timer.hz", f"is {timer['hz']}, but QEMU's {launch['machine']} runs its SysTick "
-                    f"at {machine_hz} Hz", f"set timer.hz = {machine_hz}")
-    expected = icount_instructions_per_tick(timer["hz"])
-    given = timer.get("instructions_per_tick")
-    if given is not None and abs(given - expected) > 1e-9 * expected:
-        raise _fail(path, "timer.instructions_per_tick",
-                    f"is {given}, but -icount shift={ICOUNT_SHIFT} (one instruction per {2**ICOUNT_SHIFT} ns) "
-                    f"with a SysTick at {timer['hz']} Hz gives {expected:.12g} instructions per tick",
-                    f"remove the key (tinyvid derives it) or set it to {expected:.12g}")
 
 
 def _one_of(path: Path, key: str, value: str, valid) -> None:
@@ -252,17 +211,23 @@ def _one_of(path: Path, key: str, value: str, valid) -> None:
         raise _fail(path, key, f"is '{value}'", f"use one of: {', '.join(sorted(valid))}")
 
 
-def _validate(path: Path, data: dict[str, Any]) -> None:
+def _validate(path: Path, data: dict[str, Any]):
+    """Checks what the schema cannot; returns the launcher or flasher of the board."""
     if not _NAME.match(data["name"]):
         raise _fail(path, "name", f"'{data['name']}' is not a valid board name", "use lower-case letters, digits, '-' and '_'")
     if data["name"] != path.stem:
         raise _fail(path, "name", f"'{data['name']}' differs from the file name", f"name the file {data['name']}.toml")
     _one_of(path, "core", data["core"], _CORES)
     _one_of(path, "fpu", data["fpu"], _FPUS)
-    _one_of(path, "family", data["family"], _FAMILIES)
-    templates = {p.name for p in templates_dir().iterdir() if p.is_dir() and p.name != "common"}
-    _one_of(path, "template", data["template"], templates)
-    is_host = data["launch"]["method"] == "host"
+    found = families()
+    _one_of(path, "family", data["family"], found)
+    family = found[data["family"]]
+    root = family.template_root() or templates_dir()
+    _one_of(path, "template", data["template"], {name for name in family.templates if (root / name).is_dir()})
+    if family.toolchain(data["toolchain"]) is None:
+        raise _fail(path, "toolchain", f"is '{data['toolchain']}', which family {family.name} does not build with",
+                    family.toolchain_hint())
+    is_host = data["template"] == "host"  # the firmware as a native process: no memory map
     if data["clock_hz"] < 0 or (not is_host and data["clock_hz"] <= 0):
         raise _fail(path, "clock_hz", "must be > 0", "give the core clock in Hz")
     mem = data["memory"]
@@ -275,48 +240,35 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
     if not is_host and mem["stack_bytes"] >= mem["ram_bytes"]:
         raise _fail(path, "memory.stack_bytes", "must be smaller than ram_bytes", "reserve a smaller stack")
     launch = data["launch"]
-    _one_of(path, "launch.method", launch["method"], _LAUNCH_METHODS)
-    if launch["method"] == "qemu" and not launch.get("machine"):
-        raise _fail(path, "launch.machine", "is required for method 'qemu'", "name the QEMU machine, e.g. mps2-an386")
-    if launch["method"] in ("openocd", "pyocd", "st-flash") and not launch.get("command"):
-        raise _fail(path, "launch.command", f"is required for method '{launch['method']}'", "give the flash command as a list")
+    methods = {method.method: method for method in family.methods()}
+    _one_of(path, "launch.method", launch["method"], methods)
+    launcher = methods[launch["method"]]
     for key in ("args", "command"):
         if not all(isinstance(item, str) for item in launch.get(key, [])):
             raise _fail(path, f"launch.{key}", "must be a list of strings", "quote every argument")
-    if (launch["method"] in ("qemu", "host")) != data["runs_here"]:
-        raise _fail(path, "runs_here", "contradicts launch.method", "boards that run here are launched by 'qemu' or 'host'")
+    if launcher.runs_here != data["runs_here"]:
+        here = " or ".join(f"'{name}'" for name, method in methods.items() if method.runs_here) or "no method"
+        raise _fail(path, "runs_here", "contradicts launch.method", f"boards of family {family.name} that run here "
+                    f"are launched by {here}; the others are flashed")
     serial = data["serial"]
-    _one_of(path, "serial.driver", serial["driver"], set(_FAMILIES.values()))
-    if serial["driver"] != _FAMILIES[data["family"]]:
-        raise _fail(path, "serial.driver", f"'{serial['driver']}' does not match family '{data['family']}'",
-                    f"family {data['family']} uses {_FAMILIES[data['family']]}")
+    _one_of(path, "serial.driver", serial["driver"], {d for f in found.values() for d in f.serial_drivers})
+    if serial["driver"] not in family.serial_drivers:
+        raise _fail(path, "serial.driver", f"'{serial['driver']}' does not match family '{family.name}'",
+                    f"family {family.name} uses {' or '.join(family.serial_drivers)}")
     if serial["baud"] <= 0:
         raise _fail(path, "serial.baud", "must be > 0", "use 115200")
     for usb_id in serial.get("usb_ids", []):
         if not isinstance(usb_id, str) or not _USB_ID.match(usb_id):
             raise _fail(path, "serial.usb_ids", f"has '{usb_id}'", "write USB ids as lower-case hex 'vid:pid', e.g. '0483:374b'")
-    if not is_host:
-        for key in ("base", "clock_hz"):
-            if key not in serial:
-                raise _fail(path, f"serial.{key}", "is required for a Cortex-M board", "see boards/qemu-mps2-an386.toml")
-    if data["family"] in ("stm32f4", "stm32l4"):
-        for key in ("tx_pin", "rx_pin", "alternate_function", "rcc_enable_offset", "rcc_enable_bit"):
-            if key not in serial:
-                raise _fail(path, f"serial.{key}", "is required for an STM32 board", "see boards/nucleo-f446re.toml")
-        for key in ("tx_pin", "rx_pin"):
-            if not _PIN.match(serial[key]):
-                raise _fail(path, f"serial.{key}", f"'{serial[key]}' is not a pin name", "write pins as PA2, PG7, ...")
-        if not 0 <= serial["alternate_function"] <= 15:
-            raise _fail(path, "serial.alternate_function", "must be 0..15", "see the chip's datasheet")
-        if not 0 <= serial["rcc_enable_bit"] <= 31:
-            raise _fail(path, "serial.rcc_enable_bit", "must be 0..31", "see the chip's reference manual")
-    if data["family"] in _STM32_CLOCKS and launch["method"] != "qemu":
-        _validate_stm32_clock(path, data)
+    family.validate(path, data)
     timer = data["timer"]
     _one_of(path, "timer.kind", timer["kind"], _TIMERS)
     if timer["hz"] <= 0:
         raise _fail(path, "timer.hz", "must be > 0", "give the timer's ticks per second")
-    _validate_emulated_timer(path, data)
+    if not launcher.emulated and "instructions_per_tick" in timer:
+        raise _fail(path, "timer.instructions_per_tick", "is only meaningful on an emulated board",
+                    "remove it: a real board's timer counts cycles or time, not instructions")
+    launcher.validate(path, data)
     if not is_host:
         for table in ("power", "compute"):
             if table not in data:
@@ -325,3 +277,4 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
         raise _fail(path, "power", "needs volts and active_ma > 0", "give the datasheet's typical run figures")
     if "compute" in data and data["compute"]["peak_macs_per_cycle"] <= 0:
         raise _fail(path, "compute.peak_macs_per_cycle", "must be > 0", "2.0 for cores with SMLAD")
+    return launcher

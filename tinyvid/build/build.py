@@ -1,4 +1,8 @@
-"""Builds a generated project with its own ``make`` and measures it."""
+"""Builds a generated project with its own ``make`` and measures it.
+
+The board's family (:mod:`tinyvid.families`) gives the build command, the tools
+named by the board's ``toolchain`` and which sections count as flash and RAM.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,13 @@ from pathlib import Path
 from tinyvid.boards import Board
 from tinyvid.build.project_files import project_board, project_dir_of
 from tinyvid.errors import DoesNotFitError, ProjectError
+from tinyvid.families import family_of
+from tinyvid.project.manifest import load_manifest
 
 BUILD_TIMEOUT_S = 900
 _OVERFLOW = re.compile(r"region [`'](\w+)' overflowed by (\d+) bytes")
 _WONT_FIT = re.compile(r"section [`'](\S+)' will not fit in region [`'](\w+)'")
 _WARNING = re.compile(r"^.*\bwarning: .*$", re.M)  # compiler, linker or make
-# Sections that take flash, RAM, or both (.data is stored in flash, copied to RAM).
-_FLASH_SECTIONS = (".isr_vector", ".text", ".rodata", ".ARM.exidx", ".ARM.extab", ".init_array", ".fini_array", ".data")
-_RAM_SECTIONS = (".data", ".bss", ".stack", ".heap")
 
 
 @dataclass(frozen=True)
@@ -42,28 +45,30 @@ class BuildResult:
 
 
 def build_project(project_dir: str | Path, *, jobs: int = 2, timeout_s: float = BUILD_TIMEOUT_S) -> BuildResult:
-    """Runs ``make`` in the project; raises DoesNotFitError when the linker says
-    the firmware overflows the board's flash or RAM."""
+    """Runs ``make`` in the project (the family's build command, with the board's
+    toolchain); raises DoesNotFitError when the linker says the firmware overflows
+    the board's flash or RAM."""
     project_dir = project_dir_of(project_dir)
     board = project_board(project_dir)
-    tool = "cc" if board.is_host else "arm-none-eabi-gcc"
-    if shutil.which("make") is None or shutil.which(tool) is None:
-        missing = "make" if shutil.which("make") is None else tool
-        hint = "install build-essential" if board.is_host else "install gcc-arm-none-eabi and libnewlib-arm-none-eabi"
-        raise ProjectError(f"{missing} not found", hint)
+    family = family_of(board)
+    toolchain = family.toolchain(board.toolchain)
+    if toolchain is None:  # the loader refuses such a board file; a family changed since
+        raise ProjectError(f"family {family.name} does not build with '{board.toolchain}'", family.toolchain_hint())
+    command = family.build_command(toolchain, jobs)
+    for tool in (command[0], toolchain.compiler):
+        if shutil.which(tool) is None:
+            raise ProjectError(f"{tool} not found", toolchain.install_hint)
     try:
-        proc = subprocess.run(
-            ["make", f"-j{jobs}"], cwd=project_dir, capture_output=True, text=True, timeout=timeout_s
-        )
+        proc = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
-        raise ProjectError(f"make did not finish in {timeout_s:.0f} s", "build it by hand with 'make' to see why") from exc
+        raise ProjectError(f"{command[0]} did not finish in {timeout_s:.0f} s",
+                           f"build it by hand with '{command[0]}' to see why") from exc
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
         _raise_build_error(board, log)
-    firmware = project_dir / ("build/firmware" if board.is_host else "build/firmware.elf")
-    sections = _section_sizes(firmware, "size" if board.is_host else "arm-none-eabi-size")
-    flash_used = sum(size for name, size in sections.items() if name.startswith(_FLASH_SECTIONS))
-    ram_used = sum(size for name, size in sections.items() if name.startswith(_RAM_SECTIONS))
+    firmware = project_dir / load_manifest(project_dir)["firmware"]
+    sections = _section_sizes(firmware, toolchain.size)
+    flash_used, ram_used = family.memory_use(sections)
     return BuildResult(
         project_dir=project_dir,
         board=board,

@@ -1,6 +1,10 @@
 """Starts a board that runs here (QEMU or the host process) behind a local TCP
 socket, so that it is reached like a serial port: ``socket://127.0.0.1:PORT``.
 
+Which launcher starts a board is its family's (:mod:`tinyvid.families`), by the
+board's ``[launch] method``; the launchers build on :func:`start_qemu` and
+:func:`start_native` here.
+
 QEMU runs with its serial port on a TCP server (``wait=on``: the guest starts
 when tinyvid's bridge connects, so no boot line is lost) and ``-icount shift=7``
 (timer ticks are an exact instruction count). The host board is the firmware as
@@ -33,6 +37,7 @@ from tinyvid.boards.emulation import ICOUNT_SHIFT
 from tinyvid.build.bridge import SerialBridge, fd_reader, socket_reader, socket_writer
 from tinyvid.build.project_files import firmware_path, project_board, project_dir_of
 from tinyvid.errors import ProjectError
+from tinyvid.families import Launcher, family_of
 from tinyvid.processes import start_process, stop_process
 
 START_TIMEOUT_S = 20.0
@@ -77,20 +82,23 @@ def launch_board(project_dir_or_elf: str | Path, *, port: int = 0) -> Iterator[R
             f"{board.name} is a real board: it does not run here",
             f"flash it with 'tinyvid flash {project_dir}' and open its serial port",
         )
+    launcher = family_of(board).method(board.launch.method)
+    if not isinstance(launcher, Launcher):  # the loader refuses such a board file; a family changed since
+        raise ProjectError(f"family {board.family} has no launcher '{board.launch.method}'",
+                           "update the package of the family, or fix the board file's [launch] method")
     image = Path(project_dir_or_elf) if Path(project_dir_or_elf).is_file() else firmware_path(project_dir)
     with contextlib.ExitStack() as stack:
-        if board.is_host:
-            process, bridge = _start_host(image, port)
-        else:
-            process, bridge = _start_qemu(board, image, port, stack)
+        process, bridge = launcher.start(board, image, port, stack)
         stack.callback(bridge.close)
         stack.callback(stop_process, process)  # runs first: a blocked bridge thread then ends at once
         yield RunningBoard(url=bridge.url, board=board, process=process, port=bridge.port)
 
 
-def _start_host(image: Path, port: int) -> tuple[subprocess.Popen, SerialBridge]:
+def start_native(argv: list[str], port: int, *, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, SerialBridge]:
+    """Starts ``argv`` (firmware built as a native program) with its stdin/stdout
+    bridged to 127.0.0.1:``port`` (0: any free port)."""
     process = start_process(
-        [str(image.resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, env=env
     )
     stdin = process.stdin
     assert stdin is not None and process.stdout is not None
@@ -113,9 +121,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_qemu(
+def start_qemu(
     board: Board, elf: Path, port: int, stack: contextlib.ExitStack
 ) -> tuple[subprocess.Popen, SerialBridge]:
+    """Starts ``elf`` under QEMU (:func:`qemu_command`) with its UART bridged to
+    127.0.0.1:``port``; what is to close at the end goes on ``stack``."""
     if shutil.which(QEMU) is None:
         raise ProjectError(f"{QEMU} not found", "install QEMU (Debian: apt install qemu-system-arm)")
     qemu_port = _free_port()
@@ -153,4 +163,4 @@ def _connect(process: subprocess.Popen, port: int, log) -> socket.socket:
     raise ProjectError(f"QEMU did not open its serial socket in {START_TIMEOUT_S:.0f} s", "the machine may be overloaded; retry")
 
 
-__all__ = ["RunningBoard", "launch_board", "qemu_command"]
+__all__ = ["RunningBoard", "launch_board", "qemu_command", "start_native", "start_qemu"]
