@@ -27,6 +27,9 @@ DEFAULT_BOARD = "qemu-mps2-an386"
 DEFAULT_EPOCHS = 10
 DEFAULT_FINETUNE_EPOCHS = 3
 DEFAULT_STREAM_FRAMES = 300
+#: a board stage (boot, bench, stream) that fails is tried once more (an emulated
+#: board on a loaded machine can miss a reply); the log says so
+BOARD_RETRIES = 1
 #: architecture -> (its width parameter, the value at width 1); mobilenet_v1's alpha
 #: is itself a width multiplier
 WIDTH_PARAMS = {"tiny_cnn": ("filters", 8), "resnet8": ("filters", 16), "mobilenet_v1": ("alpha", 1.0)}
@@ -120,13 +123,20 @@ class _Stages:
                                                    clips_per_class=self.s.clips_per_class)}
         return self._data[resolution]
 
-    def _run(self, stage: Stage, what: str, work: Callable[[Path], dict]) -> dict:
+    def _run(self, stage: Stage, what: str, work: Callable[[Path], dict], *, retries: int = 0) -> dict:
         if stage.done:
             self.log(f"      {what}: cached ({stage.path.name})")
             return stage.result()
         start = time.monotonic()
-        path = stage.start()
-        result = work(path)
+        for attempt in range(retries + 1):
+            path = stage.start()
+            try:
+                result = work(path)
+                break
+            except TinyvidError as exc:
+                if attempt == retries:
+                    raise
+                self.log(f"      {what}: {exc.message}; trying once more")
         result["seconds"] = round(time.monotonic() - start, 1)
         self.ran += 1
         self.log(f"      {what}: {result['seconds']:.0f} s")
@@ -185,7 +195,7 @@ class _Stages:
                     "instructions": bench.work.median if bench.work else None, "work_unit": bench.work_unit,
                     "latency_ms": latency_us / 1e3, "energy_per_inference_uj": bench.energy_uj}
 
-        return key, self._run(stage, "build + bench", work)
+        return key, self._run(stage, "build + bench", work, retries=BOARD_RETRIES)
 
     def stream(self, p: Point, build_key: str, built: dict) -> tuple[str, dict]:
         key = key_of(build_key, "stream", p.gate, self.s.stream_frames)
@@ -210,7 +220,7 @@ class _Stages:
             out["stream_json"] = result.files.get("json")
             return out
 
-        return key, self._run(stage, f"stream gate {'on' if p.gate else 'off'}", work)
+        return key, self._run(stage, f"stream gate {'on' if p.gate else 'off'}", work, retries=BOARD_RETRIES)
 
 
 def _record(p: Point, key: str, compressed: dict, built: dict, streamed: dict | None) -> dict:
