@@ -212,7 +212,7 @@ def _model_source(model: LoweredModel, plan: MemoryPlan, prefix: str, P: str, st
             body.append("    }")
         else:
             body.append(f"    {text}")
-        if trace:
+        if trace and call.fused_op is None:  # a fused call's output holds the ADD's result (fuse.py)
             for k, i in enumerate(op.outputs):
                 body.append(f"    {prefix}_trace({op.index}, {k}, {prefix}_arena + {plan.offsets[i]}, {g.tensors[i].nbytes});")
     body.append(hook % len(g.operators))

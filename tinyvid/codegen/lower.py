@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import re
 
 from tinyvid.codegen import fast
+from tinyvid.codegen.fast.add import epilogue
+from tinyvid.codegen.fuse import fused_call, residual_adds
 from tinyvid.codegen.boundary import strip_float_io
 from tinyvid.codegen.ops import LOWERINGS, supported_operators
 from tinyvid.codegen.ops.base import ConstArray, KernelCall, LoweringContext
@@ -71,12 +73,23 @@ def lower_graph(graph: Graph, prefix: str, target: str = "c", options: dict | No
     _check_order(graph)
     consts: dict[str, ConstArray] = {}
     calls = []
-    for op in graph.operators:
+    residuals = residual_adds(graph) if target != "c" else {}
+    done_by: dict[int, int] = {}  # ADD position -> the position of the call that computed it
+    for k, op in enumerate(graph.operators):
         ctx = LoweringContext(graph, op, prefix, consts, target, options)
         try:
+            if k in done_by:
+                calls.append(fused_call(op, residuals[done_by[k]], graph.operators[done_by[k]].index))
+                continue
             call = LOWERINGS[op.opcode](ctx)
+            if k in residuals:
+                r = residuals[k]
+                add_op = graph.operators[r.add]
+                ctx.epilogue = epilogue(LoweringContext(graph, add_op, prefix, consts, target, options), r.operand, r.residual)
             if target != "c":
                 call = fast.specialise(ctx, call)
+            if call.fused_op is not None:
+                done_by[residuals[k].add] = k
             calls.append(call)
         except (ModelError, UnsupportedModelError):
             raise

@@ -16,6 +16,8 @@ Broadcasting keeps the portable kernel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from tinyvid.codegen.cformat import int_literal
@@ -45,7 +47,8 @@ def requant_expr(acc: str, mult: int, shift: int, zp: int, act: tuple[int, int],
     return clamp_c(v, act[0], act[1], p)
 
 
-def specialise(ctx: LoweringContext, call):
+def _tables(ctx: LoweringContext):
+    """(params, a, b, y, table 1, table 2), or None where the tables do not apply (broadcasting)."""
     params, a, b, y = add_sub_params(ctx, float_math=False)
     p = dict(params)
     bc = p["bc"]
@@ -55,6 +58,49 @@ def specialise(ctx: LoweringContext, call):
         return None
     t1 = ctx.op_const("add1", input_table(p["in1_offset"], p["in1_mult"], p["in1_shift"]))
     t2 = ctx.op_const("add2", input_table(p["in2_offset"], p["in2_mult"], p["in2_shift"]))
+    return p, a, b, y, t1, t2
+
+
+@dataclass(frozen=True)
+class Epilogue:
+    """An ADD finished by the kernel of the operator that produces one of its operands
+    (:mod:`tinyvid.codegen.fuse`): ``<fn>(y, r)`` is the ADD's int8 output for the
+    producer's int8 output ``y`` and the residual ``r``, which it overwrites."""
+
+    add_index: int  # the ADD's operator index
+    residual: int  # tensor index of the residual, overwritten in place
+    fn: str
+    code: str  # the definition of fn (static inline)
+
+
+def epilogue(add_ctx: LoweringContext, operand: int, residual: int) -> Epilogue | None:
+    """The ADD of ``add_ctx`` as an epilogue for the producer of its input ``operand``."""
+    tables = _tables(add_ctx)
+    if tables is None:
+        return None
+    p, _, _, _, t1, t2 = tables
+    pre = add_ctx.prefix
+    fn = f"{pre}_op{add_ctx.op.index}_add_epilogue"
+    ty, tr = (t1, t2) if operand == 0 else (t2, t1)
+    rq = requant_expr("s", p["out_mult"], p["out_shift"], p["out_offset"], (p["act_min"], p["act_max"]), pre)
+    code = "\n".join([
+        f"/* ADD (operator {add_ctx.op.index}) of a producer's output y and the residual r it overwrites */",
+        f"static inline int8_t {fn}(int32_t y, int32_t r)",
+        "{",
+        f"    const int32_t s = {pre}_add_wrap({ty}[y + 128], {tr}[r + 128]);",
+        f"    return (int8_t)({rq});",
+        "}",
+        "",
+    ])
+    return Epilogue(add_ctx.op.index, residual, fn, code)
+
+
+def specialise(ctx: LoweringContext, call):
+    tables = _tables(ctx)
+    if tables is None:
+        return None
+    p, a, b, y, t1, t2 = tables
+    bc = p["bc"]
     pre = ctx.prefix
     fn = f"{pre}_op{ctx.op.index}_add"
     rq = requant_expr("s", p["out_mult"], p["out_shift"], p["out_offset"], (p["act_min"], p["act_max"]), pre)

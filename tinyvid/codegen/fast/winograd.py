@@ -87,6 +87,10 @@ def specialise(ctx, call):
         pixels=oh * ow,
     )
     gen = _Generator(ctx, gemm, filt, p)
+    if ctx.epilogue is not None:  # an ADD finished here, over its residual (tinyvid.codegen.fuse)
+        e = ctx.epilogue
+        return KernelCall(("arm", "conv_dsp"), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=e.code + "\n" + gen.code(),
+                          variant="dsp-winograd+add", alias=(y.index, e.residual), fused_op=e.add_index)
     overlap = (x.index, gen.delta()) if p["batches"] == 1 else None
     return KernelCall(("arm", "conv_dsp"), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=gen.code(),
                       variant="dsp-winograd", overlap=overlap)
@@ -302,6 +306,8 @@ class _Generator:
         ih, iw, oh, ow = p["in_h"], p["in_w"], p["out_h"], p["out_w"]
         ph, pw = p["pad_h"], p["pad_w"]
         ntiles = self.tiles_h * self.tiles_w
+        fused = ctx.epilogue is not None
+        ep = ctx.epilogue.fn if fused else ""
         in_img, out_img = ih * iw * c, oh * ow * oc
         lines = [
             f"/* CONV_2D 3x3 stride 1 as Winograd F(2x2, 3x3): {ih}x{iw}x{c} -> {oh}x{ow}x{oc}, "
@@ -355,6 +361,17 @@ class _Generator:
             "                }",
             f"                base[k] = full[k] ? dst + (2 * tyx[k][0] * {ow} + 2 * tyx[k][1]) * {oc} : obuf[k];",
             f"                rstep[k] = full[k] ? {ow * oc} : {2 * oc};",
+            *([  # a border tile's outputs are finished in obuf: its residual goes there first
+                "                if (!full[k] && tyx[k][0] >= 0) {",
+                "                    int32_t i, j;",
+                "                    for (i = 0; i < 2; ++i) {",
+                "                        for (j = 0; j < 2; ++j) {",
+                "                            const int32_t oy = 2 * tyx[k][0] + i, ox = 2 * tyx[k][1] + j;",
+                f"                            if (oy < {oh} && ox < {ow}) memcpy(obuf[k] + (2 * i + j) * {oc}, dst + (oy * {ow} + ox) * {oc}, {oc});",
+                "                        }",
+                "                    }",
+                "                }",
+            ] if fused else []),
             "            }",
             f"            for (cp = 0; cp < {pairs}; ++cp, r += {2 * words}) {{",
             f"#if {U}_ARM_ASM",
@@ -373,9 +390,10 @@ class _Generator:
                 ]
                 rq_defs, rq = self._requant(is_fast, zp_after, f"r + {ch * words}" if ch else "r")
                 body += ["    " + s if not s.startswith("#") else s for s in rq]
+                st = (lambda o, v: f"{o} = {ep}({v}, {o});") if fused else (lambda o, v: f"{o} = (int8_t){v};")
                 body += [
                     f"    {{ int8_t *o = base[{k}] + 2 * cp + {ch};",
-                    f"      o[0] = (int8_t)y0; o[{oc}] = (int8_t)y1; o += rstep[{k}]; o[0] = (int8_t)y2; o[{oc}] = (int8_t)y3; }}",
+                    f"      {st('o[0]', 'y0')} {st(f'o[{oc}]', 'y1')} o += rstep[{k}]; {st('o[0]', 'y2')} {st(f'o[{oc}]', 'y3')} }}",
                     "}",
                 ]
                 if ch == 1 and oc % 2:

@@ -52,6 +52,7 @@ class KernelCall:
     overlap_exact: bool = False  # ... exactly d bytes before it, not more (in-place kernels that keep positions)
     code: str = ""  # C definitions this call needs (static functions), placed before <prefix>_invoke
     variant: str = "c"  # which kernel runs it: "c" (portable) or the name of a specialisation
+    fused_op: int | None = None  # the ADD (operator index) this call also computes (tinyvid.codegen.fuse)
 
 
 class LoweringContext:
@@ -64,6 +65,7 @@ class LoweringContext:
         self.prefix = prefix
         self.target = target  # see tinyvid.codegen.targets
         self.codegen_options = options or {}  # e.g. {"optimize": "speed"}
+        self.epilogue = None  # an ADD this operator's kernel may finish (tinyvid.codegen.fast.add.Epilogue)
         self._consts = consts
 
     # --- errors -----------------------------------------------------------------
