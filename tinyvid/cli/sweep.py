@@ -48,7 +48,8 @@ def sweep_cmd(grid_file, resolution, width, prune, sparsity, gate, board, data, 
     """Train, compress, build and measure every point of a grid over input resolution,
     width, structured pruning, sparsity and the motion gate on --board; print the
     points and their Pareto front, and recommend the most accurate point that fits the
-    board and the budget (--max-*). Points of one resolution and width share one
+    board and the budget (--max-latency-ms, --max-energy-uj, --max-arena, --max-flash,
+    --min-accuracy). Points of one resolution and width share one
     training; every stage is cached under --output, so an interrupted sweep resumes.
 
     Exit code 1: no point fits the board within the budget.
