@@ -20,14 +20,17 @@ from tinyvid.build import build_project
 from tinyvid.errors import BoardError
 from tinyvid.families import ENTRY_POINT_GROUP, families, family_named, family_of
 from tinyvid.project import generate_project
+from tinyvid.resources import templates_dir
 
 HOST_BOARD = load_board("host").path
 
-# The whole of a third-party family: one module. It builds the host template with
-# its own compiler (the board's toolchain key names a wrapper script), counts only
-# .text and .rodata as flash and .bss as RAM, requires a table [stubsim] in its
-# board files, and launches boards with its own launcher, which runs the firmware
-# through a wrapper that writes the family's greeting to a file first.
+# The whole of a third-party family: one module (and its template folder). Its
+# firmware is a native program, rendered from its own template folder (the host
+# template plus a header of its own) and built with its own compiler (the board's
+# toolchain key names a wrapper script); it counts only .text and .rodata as flash
+# and .bss as RAM, requires a table [stubsim] in its board files, and launches
+# boards with its own launcher, which runs the firmware through a wrapper that
+# writes the family's greeting to a file first.
 STUB_FAMILY = '''
 import os
 import sys
@@ -55,7 +58,8 @@ class StubLauncher(Launcher):
 
 class StubFamily(Family):
     name = "stubsim"
-    templates = ("host",)
+    templates = ("stubhost",)
+    native = True
     serial_drivers = ("stdio",)
     flash_sections = (".text", ".rodata")
     ram_sections = (".bss",)
@@ -73,9 +77,15 @@ class StubFamily(Family):
     def toolchain_hint(self):
         return "name the stub-cc wrapper"
 
+    def template_root(self):
+        return Path(__file__).resolve().parent / "tv_stubfam_templates"
+
     def validate(self, path, data):
         if data["stubsim"].get("cores", 1) < 1:
             raise key_error(path, "stubsim.cores", "must be >= 1", "give the number of cores")
+
+    def template_vars(self, board):
+        return {"name": self.name, "greeting": board.options["greeting"]}
 
 
 FAMILY = StubFamily()
@@ -86,6 +96,7 @@ def _stub_board_text(tmp_path: Path, **replace: str) -> str:
     """The host board file turned into a stubsim board (as a user would write it)."""
     text = HOST_BOARD.read_text()
     text = text.replace('name = "host"', 'name = "stub-board"').replace('family = "host"', 'family = "stubsim"')
+    text = text.replace('template = "host"', 'template = "stubhost"')
     text = text.replace('toolchain = "cc"', f'toolchain = "{tmp_path / "bin" / "stub-cc"}"')
     text = text.replace('runs_here = true', 'runs_here = true\n\n[stubsim]\ngreeting = "hello from stubsim"')
     text = text.replace('method = "host"', f'method = "stub-run"\nargs = ["{tmp_path / "bin" / "run-stub.sh"}"]')
@@ -102,6 +113,9 @@ def stub_family(tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()
     (site / "tv_stubfam.py").write_text(STUB_FAMILY)
+    templates = site / "tv_stubfam_templates" / "stubhost"
+    shutil.copytree(templates_dir() / "host", templates)
+    (templates / "stub_greeting.h").write_text("#define STUB_GREETING {{ family.greeting | c_string }}\n")
     dist = site / "tv_stubfam-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tv-stubfam\nVersion: 0.1\n")
@@ -169,6 +183,7 @@ def test_a_family_in_its_own_module_is_generated_built_launched_and_measured(stu
 
     project = generate_project(TINY_MODEL, path, tmp_path / "p", model_id="vww01")
     assert (project.path / "platform_host.c").is_file() and not (project.path / "uart.c").exists()
+    assert '#define STUB_GREETING "hello from stubsim"' in (project.path / "stub_greeting.h").read_text()
 
     result = build_project(project.path)
     assert "main.c" in (tmp_path / "cc.log").read_text()  # built by the board's toolchain

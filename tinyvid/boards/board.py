@@ -99,8 +99,10 @@ class Board:
 
     @property
     def is_host(self) -> bool:
-        """Its firmware is the ``host`` template's: a native process of this machine."""
-        return self.template == "host"
+        """Its firmware is a native process of this machine (its family says so)."""
+        from tinyvid.families import family_named
+
+        return family_named(self.family).native
 
     @property
     def availability(self) -> str:

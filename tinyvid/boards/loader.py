@@ -227,7 +227,7 @@ def _validate(path: Path, data: dict[str, Any]):
     if family.toolchain(data["toolchain"]) is None:
         raise _fail(path, "toolchain", f"is '{data['toolchain']}', which family {family.name} does not build with",
                     family.toolchain_hint())
-    is_host = data["template"] == "host"  # the firmware as a native process: no memory map
+    is_host = family.native  # the firmware as a native process: no memory map
     if data["clock_hz"] < 0 or (not is_host and data["clock_hz"] <= 0):
         raise _fail(path, "clock_hz", "must be > 0", "give the core clock in Hz")
     mem = data["memory"]

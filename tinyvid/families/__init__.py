@@ -15,6 +15,12 @@ Families are found, not listed:
   ``FAMILY``, a :class:`Family` instance or a subclass), for families that live
   in their own package.
 
+The parts the shipped families are made of are public, for such packages to
+build on: :class:`QemuLauncher`, :class:`NativeLauncher`, :class:`CommandFlasher`
+(and ``FLASH_TOOLS``, the openocd/pyocd/st-flash flashers), :class:`CortexMFamily`
+(the ``cortex-m`` template, a GNU cross toolchain, QEMU and the flash tools) and
+:class:`Stm32Family`.
+
 >>> family_named("stm32l4").toolchain("arm-none-eabi-gcc").size
 'arm-none-eabi-size'
 """
@@ -107,13 +113,30 @@ def family_of(board: Board) -> Family:
     return family_named(board.family)
 
 
+# The shared parts load on first use: they import tinyvid.boards, which imports this package.
+_PARTS = {"QemuLauncher": "_launchers", "NativeLauncher": "_launchers", "CommandFlasher": "_launchers",
+          "FLASH_TOOLS": "_launchers", "CortexMFamily": "_cortexm", "Stm32Family": "_stm32"}
+
+
+def __getattr__(name: str):
+    if name not in _PARTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_PARTS[name]}"), name)
+
+
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FLASH_SECTIONS",
+    "FLASH_TOOLS",
     "RAM_SECTIONS",
+    "CommandFlasher",
+    "CortexMFamily",
     "Family",
     "Flasher",
     "Launcher",
+    "NativeLauncher",
+    "QemuLauncher",
+    "Stm32Family",
     "Toolchain",
     "families",
     "family_named",

@@ -89,6 +89,9 @@ class Family:
     name: ClassVar[str] = ""
     #: the template folders (``template`` values) it renders
     templates: ClassVar[tuple[str, ...]] = ()
+    #: True when its firmware is a native process of this machine (``Board.is_host``):
+    #: no memory map, clock, power or compute figures, the image is ``build/firmware``
+    native: ClassVar[bool] = False
     #: the ``[serial] driver`` values its boards use
     serial_drivers: ClassVar[tuple[str, ...]] = ()
     #: the section-name prefixes counted as flash and as RAM

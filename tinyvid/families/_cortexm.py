@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tinyvid.families._base import Family, Toolchain, key_error
 from tinyvid.families._launchers import FLASH_TOOLS, QemuLauncher
@@ -19,6 +19,10 @@ _CROSS_GCC = re.compile(r"^(?P<prefix>\S*[^/\s]-)gcc$")
 
 class CortexMFamily(Family):
     templates = ("cortex-m",)
+    #: the NVIC interrupt number of each UART's receive interrupt, by the UART's
+    #: base address (``[serial] base``); a UART missing here is polled only, and
+    #: its board cannot stream double-buffered
+    uart_rx_irqs: ClassVar[dict[int, int]] = {}
 
     def methods(self):
         return (QemuLauncher(), *FLASH_TOOLS)
@@ -44,6 +48,7 @@ class CortexMFamily(Family):
     def template_vars(self, board: Board) -> dict[str, Any]:
         """``reset_clock_hz`` and whether ``clock.c`` sets up a PLL
         (``clock_setup``, then by the recipe ``pll``), the RCC/GPIO layout of
-        ``uart.c`` (``gpio``) and whether port G must be powered (``port_g_vddio2``)."""
+        ``uart.c`` (``gpio``), whether port G must be powered (``port_g_vddio2``) and
+        the UART's receive interrupt (``uart_rx_irq``, None when unknown)."""
         return {"name": self.name, "reset_clock_hz": board.clock_hz, "clock_setup": False, "pll": "", "gpio": "",
-                "port_g_vddio2": False}
+                "port_g_vddio2": False, "uart_rx_irq": self.uart_rx_irqs.get(board.serial.base)}

@@ -14,6 +14,7 @@ _COMPILER = re.compile(r"^[\w./+-]+$")
 class Host(Family):
     name = "host"
     templates = ("host",)
+    native = True
     serial_drivers = ("stdio",)
 
     def methods(self):

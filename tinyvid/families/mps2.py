@@ -9,6 +9,9 @@ from tinyvid.families._cortexm import CortexMFamily
 class Mps2(CortexMFamily):
     name = "mps2"
     serial_drivers = ("cmsdk-uart",)
+    #: AN385/AN386/AN500: UART0-2 receive on IRQ 0, 2, 4; AN505 (SSE-200): UART0,
+    #: secure and non-secure alias, on IRQ 33 (QEMU hw/arm/mps2.c, mps2-tz.c)
+    uart_rx_irqs = {0x4000_4000: 0, 0x4000_5000: 2, 0x4000_6000: 4, 0x4020_0000: 33, 0x5020_0000: 33}
 
 
 FAMILY = Mps2()

@@ -9,6 +9,8 @@ from tinyvid.families._stm32 import Stm32Family
 class Stm32F4(Stm32Family):
     name = "stm32f4"
     serial_drivers = ("stm32-usart",)
+    #: USART1, 2, 3 and 6 global interrupts (the reference manuals' vector tables)
+    uart_rx_irqs = {0x4001_1000: 37, 0x4000_4400: 38, 0x4000_4800: 39, 0x4001_1400: 71}
     reset_clock_hz = 16_000_000
     pll_step_hz = 2_000_000
     pll_lowest_hz = 50_000_000

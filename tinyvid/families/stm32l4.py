@@ -13,6 +13,8 @@ _PORT_G = 6
 class Stm32L4(Stm32Family):
     name = "stm32l4"
     serial_drivers = ("stm32-lpuart",)
+    #: LPUART1 global interrupt (RM0432's vector table)
+    uart_rx_irqs = {0x4000_8000: 70}
     reset_clock_hz = 4_000_000
     pll_step_hz = 4_000_000
     pll_lowest_hz = 32_000_000
