@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tinyvid.cli.options import POSITIVE, HiddenArgument, PortURL, json_flag, output_file_option
+from tinyvid.cli.options import power_option
 from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION
 
 _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST:PORT, loop://, "
@@ -93,6 +94,7 @@ def _finish(ctx, command: str, result, text: str, kept: str, as_json: bool, budg
 
 @click.command("bench")
 @_target_options
+@power_option
 @click.option("--board", help="Board name (timer, power profile, peak MACs); defaults to the project's.")
 @click.option("--windows", type=click.IntRange(1, 1000), default=5, show_default=True, help="Timed windows.")
 @click.option("--iterations", type=click.IntRange(1), help="Inferences per window (default: ~1 s windows).")
@@ -160,6 +162,7 @@ def validate_command(ctx, port, project, board, data, fps, samples, model, no_re
 
 
 @click.command("regress")
+@power_option
 @click.argument("suite_file", metavar="SUITE.toml", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("legacy_json_path", cls=HiddenArgument, required=False, type=click.Path(dir_okay=False, path_type=Path))
 @output_file_option("--junit", help="Write JUnit XML here.")

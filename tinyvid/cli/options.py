@@ -102,3 +102,24 @@ class PortURL(click.ParamType):
 
 SEED = click.IntRange(0, 2**32 - 1)
 POSITIVE = click.FloatRange(0, min_open=True)
+
+
+def _power(ctx, param, value):
+    from tinyvid.errors import PowerError
+    from tinyvid.power.monitor import set_run_power
+
+    try:
+        set_run_power(value)
+    except PowerError as exc:
+        raise click.BadParameter(f"{exc.message} ({exc.hint})") from None
+    return value
+
+
+def power_option(command):
+    """``--power SPEC``: measure energy with a power monitor (checked while parsing;
+    the run's monitor, see :func:`tinyvid.power.monitor.set_run_power`)."""
+    return click.option("--power", metavar="SPEC", callback=_power, expose_value=False,
+                        help="Measure energy with a power monitor instead of the board file's estimate: "
+                             "lpm01a:PORT, joulescope[:SERIAL], ppk2:PORT or replay:TRACE.csv, with ,key=value "
+                             "options (sync=fall|rise|both|timestamp, record=FILE, ...). Default: the board file's "
+                             "[power] monitor, else the estimate.")(command)

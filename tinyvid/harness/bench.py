@@ -6,8 +6,10 @@ inference comes from ``tv-perf`` timer ticks, converted as the board's timer say
 ``dwt`` ticks are core cycles, ``systick`` ticks on an emulated board (QEMU
 ``-icount``) are an exact instruction count (ticks x instructions-per-tick from the
 board file, reported as instructions, never as cycles), ``host`` ticks are
-nanoseconds of the host process and count no work. Energy per inference is an
-estimate: the board file's volts x active current x latency.
+nanoseconds of the host process and count no work. Energy per inference is
+measured when a power monitor runs beside the board (``meter``, see
+:mod:`tinyvid.power`), else the board file's estimate (volts x active current x
+latency); ``energy_source`` says which.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from tinyvid.errors import TinyvidError
+from tinyvid.errors import PowerError, TinyvidError
 from tinyvid.harness.client import BoardReset, DutClient, OutOfStep
 from tinyvid.processes import interrupt_name
 
@@ -46,6 +48,8 @@ class Window:
     warmup: int
     latency_us: float
     ticks_per_inference: float | None
+    start_us: int | None = None  # the board's two timestamps around the timed inferences
+    end_us: int | None = None
 
 
 @dataclass
@@ -70,6 +74,11 @@ class BenchResult:
     ram_bytes: int | None = None
     energy_uj: float | None = None
     energy_basis: str | None = None
+    energy_source: str | None = None  # "measured" (a power monitor) or "estimate" (the board file)
+    average_power_mw: float | None = None  # while inferring
+    energy_estimate_uj: float | None = None  # the board file's estimate, also when measured
+    power_monitor: str | None = None
+    energy_per_window_uj: list[float] | None = None
     #: On an emulated board the laps are QEMU's virtual time; this is the latency
     #: the instruction count gives at the board's clock (an estimate, basis below).
     board_latency_us: float | None = None
@@ -88,7 +97,7 @@ class BenchResult:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["energy_is_estimate"] = self.energy_uj is not None
+        data["energy_is_estimate"] = self.energy_source == "estimate"
         data["complete"] = self.complete
         return data
 
@@ -133,42 +142,46 @@ def _load_bench_input(client: DutClient, info, seed: int) -> bool:
     return True
 
 
-def _window(client: DutClient, iterations: int, warmup: int, with_perf: bool) -> Window:
+def _window(client: DutClient, iterations: int, warmup: int, with_perf: bool, meter=None) -> Window:
     result = client.infer(iterations, warmup)
+    if meter is not None:
+        meter.window(result.start_us, result.end_us, iterations)
     ticks = None
     if with_perf:
         perf = client.tv_perf()
         if perf.iterations == iterations:
             ticks = perf.ticks_per_inference
-    return Window(iterations, warmup, result.latency_us, ticks)
+    return Window(iterations, warmup, result.latency_us, ticks, result.start_us, result.end_us)
 
 
 def _measure(client: DutClient, measured: list[Window], windows: int, iterations: int, warmup: int,
-             with_perf: bool, progress: bool, label: str, reload, notes: list[str]) -> None:
+             with_perf: bool, progress: bool, label: str, reload, notes: list[str], meter=None) -> None:
     """Run the windows into ``measured``; a window interrupted by a reset or an
     out-of-step reply is run once more (after reloading the input a reset lost)."""
     from tqdm import tqdm
 
     for index in tqdm(range(windows), desc=f"bench {label}", unit="window", disable=not progress, leave=False):
         try:
-            measured.append(_window(client, iterations, warmup, with_perf))
+            measured.append(_window(client, iterations, warmup, with_perf, meter))
         except (BoardReset, OutOfStep) as exc:
             notes.append(f"window {index + 1} repeated: {exc.message[:160]}")
             if isinstance(exc, BoardReset):
                 reload()
-            measured.append(_window(client, iterations, warmup, with_perf))
+            measured.append(_window(client, iterations, warmup, with_perf, meter))
 
 
 def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int | None = None,
           warmup: int = DEFAULT_WARMUP, board=None, sizes: dict | None = None, macs: int | None = None,
-          progress: bool = False, target_window_s: float = TARGET_WINDOW_S, seed: int = 0) -> BenchResult:
+          progress: bool = False, target_window_s: float = TARGET_WINDOW_S, seed: int = 0,
+          meter=None) -> BenchResult:
     """Measure latency (and cycles or instructions) per inference over ``windows``
     windows on the board behind ``client``.
 
     ``board`` is a :class:`tinyvid.boards.Board` (timer conversion, power profile,
     peak MACs per cycle); ``sizes`` holds ``arena_bytes`` / ``flash_bytes`` /
     ``ram_bytes`` from the project and its build; ``macs`` overrides the MACs per
-    inference the firmware reports.
+    inference the firmware reports; ``meter`` (a :class:`tinyvid.power.monitor.EnergyMeter`,
+    opened) measures energy over the timed windows instead of the estimate.
     """
     if windows < 1:
         raise ValueError("bench needs at least one window")
@@ -182,9 +195,11 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
         iterations = pick_iterations(client.infer(1, 0).latency_us, target_window_s)
     measured: list[Window] = []
     stopped: dict = {}
+    if meter is not None:
+        meter.start(client)
     try:
         _measure(client, measured, windows, iterations, warmup, info is not None, progress, name,
-                 reload=lambda: _load_bench_input(client, client.tv_info(), seed), notes=notes)
+                 reload=lambda: _load_bench_input(client, client.tv_info(), seed), notes=notes, meter=meter)
     except (TinyvidError, KeyboardInterrupt) as exc:  # keep the windows measured before it
         if not measured:
             raise
@@ -192,6 +207,13 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
         stopped = {"error": f"stopped after {len(measured)} of {windows} windows: "
                             + (f"interrupted by {signal}" if signal else exc.message),
                    "error_type": "Interrupted" if signal else type(exc).__name__, "stopped_by": signal}
+    energy = None
+    if meter is not None and not stopped:
+        try:
+            energy = meter.finish(client)
+        except PowerError as exc:  # the windows stay; the energy is the error
+            stopped = {"error": f"energy not measured: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
+                       "error_type": "PowerError", "stopped_by": None}
 
     timer = (info.timer if info else "") or (board.timer.kind if board is not None else "")
     ipt = board.timer.instructions_per_tick if board is not None else None
@@ -219,11 +241,11 @@ def bench(client: DutClient, *, windows: int = DEFAULT_WINDOWS, iterations: int 
     result.tflm_arena_bytes = sizes.get("tflm_arena_bytes")
     result.tflite_bytes = sizes.get("tflite_bytes")
     result.ram_bytes = sizes.get("ram_bytes")
-    _derive(result, board)
+    _derive(result, board, energy)
     return result
 
 
-def _derive(result: BenchResult, board) -> None:
+def _derive(result: BenchResult, board, energy=None) -> None:
     """MACs per cycle or instruction against the peak, the board latency of an
     emulated board, and the energy estimate."""
     work = result.work
@@ -243,9 +265,17 @@ def _derive(result: BenchResult, board) -> None:
             result.board_latency_us = latency
             result.board_latency_basis = (f"estimate: {work.median:,.0f} instructions at "
                                           f"{board.clock_hz / 1e6:g} MHz, assuming one instruction per cycle")
-    power = getattr(board, "power", None)
-    if power is not None and result.timer != "host":
-        # V x mA x us = nJ; /1000 for uJ.
-        result.energy_uj = power.volts * power.active_ma * latency / 1000.0
-        result.energy_basis = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA x {latency_name} "
-                               f"({power.source})")
+    from tinyvid.power.estimate import inference_estimate
+
+    estimate = inference_estimate(board, latency, latency_name) if result.timer != "host" else None
+    if estimate is not None:
+        result.energy_estimate_uj = estimate[0]
+    if energy is not None:
+        result.energy_uj, result.average_power_mw, result.energy_basis = (energy.energy_uj, energy.average_power_mw,
+                                                                          energy.basis)
+        result.energy_source, result.power_monitor = "measured", energy.monitor
+        result.energy_per_window_uj = energy.per_window_uj
+        result.notes.extend(energy.notes)
+    elif estimate is not None:
+        result.energy_uj, result.average_power_mw, result.energy_basis = estimate
+        result.energy_source = "estimate"

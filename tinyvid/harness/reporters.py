@@ -63,8 +63,11 @@ def bench_text(result: BenchResult) -> str:
     if result.ram_bytes is not None:
         rows.append(("RAM", f"{_int(result.ram_bytes)} bytes"))
     if result.energy_uj is not None:
-        rows.append(("energy", f"{result.energy_uj:.2f} uJ per inference (estimate)"))
+        rows.append(("energy", f"{result.energy_uj:.2f} uJ per inference ({result.energy_source or 'estimate'}), "
+                               f"average {result.average_power_mw:.3f} mW while inferring"))
         rows.append(("", result.energy_basis))
+        if result.energy_source == "measured" and result.energy_estimate_uj is not None:
+            rows.append(("", f"the board file's estimate: {result.energy_estimate_uj:.2f} uJ per inference"))
     text = "bench\n" + _table(rows)
     for note in result.notes:
         text += f"\nnote: {note}"

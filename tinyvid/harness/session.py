@@ -153,18 +153,35 @@ def open_board(*, port: str | None = None, project: str | Path | None = None, bo
 
 def bench_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
                 windows: int = 5, iterations: int | None = None, warmup: int = 1, progress: bool = False,
-                line_timeout: float = 5.0, infer_timeout: float = 30.0, record: str | Path | None = None):
-    """``tinyvid bench``: open the board, bench it, close it."""
+                line_timeout: float = 5.0, infer_timeout: float = 30.0, record: str | Path | None = None,
+                power: str | None = None):
+    """``tinyvid bench``: open the board, bench it, close it; ``power`` a monitor
+    spec (else --power's, else the board file's ``[power] monitor``, else the estimate)."""
     from tinyvid.harness.bench import bench
+    from tinyvid.power.monitor import run_power
 
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
                     infer_timeout=infer_timeout, record=record) as session:
         macs = _get(session.manifest, "macs")
         if session.board is None:
             session.board = board_of_firmware(session.client)
-        return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
-                     board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
-                     progress=progress)
+        with _meter(power or run_power(), session.board) as meter:
+            return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
+                         board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
+                         progress=progress, meter=meter)
+
+
+@contextlib.contextmanager
+def _meter(power: str | None, board):
+    """The opened energy meter of ``power`` or the board file's monitor, or None."""
+    from tinyvid.power.monitor import EnergyMeter
+
+    meter = EnergyMeter.for_board(power, board)
+    if meter is None:
+        yield None
+        return
+    with meter:
+        yield meter
 
 
 def validate_board(*, port: str | None = None, project: str | Path | None = None, board: str | None = None,
@@ -239,17 +256,22 @@ def _raise_if_stopped(what: str, result) -> None:
 
 
 def measure_project(project: Path, *, windows: int = 3, iterations: int | None = None, warmup: int = 1,
-                    data: str = "synthetic", samples: int = 10) -> dict:
-    """Bench and validate a project on its launched board: the metrics of a suite case."""
+                    data: str = "synthetic", samples: int = 10, power: str | None = None) -> dict:
+    """Bench and validate a project on its launched board: the metrics of a suite
+    case (``power``: a monitor spec, else the suite's --power, else the board file's)."""
     from tinyvid.harness.bench import bench
+    from tinyvid.power.monitor import run_power
 
     with open_board(project=project) as session:
         macs = _get(session.manifest, "macs")
-        result = bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
-                       board=session.board, sizes=session.sizes, macs=int(macs) if macs else None)
+        with _meter(power or run_power(), session.board) as meter:
+            result = bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
+                           board=session.board, sizes=session.sizes, macs=int(macs) if macs else None, meter=meter)
         _raise_if_stopped("bench", result)
         metrics: dict = dict(result.metrics())
         notes = list(result.notes)
+        if result.energy_source:
+            notes.append(f"energy_source: {result.energy_source} ({result.energy_basis})")
         if samples:
             checked = validate_session(session, data=data, samples=samples)
             _raise_if_stopped("validation", checked)

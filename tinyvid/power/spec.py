@@ -109,7 +109,7 @@ def _check(spec: MonitorSpec) -> None:
         if "freq" in o and spec.number("freq") not in LPM01A_FREQS:
             raise PowerError(f"power spec '{raw}': the LPM01A cannot sample at {o['freq']} Hz",
                              "use one of " + ", ".join(_hz(f) for f in LPM01A_FREQS))
-        if "volts" in o and not 1.8 <= spec.number("volts") <= 3.3:
+        if "volts" in o and not 1.8 - 1e-9 <= spec.number("volts") <= 3.3 + 1e-9:
             raise PowerError(f"power spec '{raw}': the LPM01A supplies 1.8 to 3.3 V, not {o['volts']}",
                              "give volts=1.8..3.3")
         if o.get("output", "current") not in ("current", "energy"):
