@@ -127,6 +127,11 @@ def specialise(ctx, call):
     zero_point = -p["in_offset"]
     code = _Generator(ctx, gemm, win, p, zero_point).code()
     size = ctx.codegen_options.get("optimize", "speed") == "size"
+    if ctx.epilogue is not None:  # an ADD finished here, over its residual (tinyvid.codegen.fuse)
+        e = ctx.epilogue
+        return KernelCall(("arm", "conv_dsp"), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=e.code + "\n" + code,
+                          variant=("dsp-conv-size" if size else "dsp-conv") + "+add", alias=(y.index, e.residual),
+                          fused_op=e.add_index)
     # pixel pairs in row-major order, both windows read into xbuf before either is written
     return KernelCall(("arm", "conv_dsp"), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code,
                       variant="dsp-conv-size" if size else "dsp-conv", overlap=window_overlap(x.index, params, block=2))
@@ -417,6 +422,8 @@ class _Generator:
         else:  # the 1x1 kernels' records and requantization lines (whatever extra values they carry)
             q, is_fast, *extra = _records(ctx, eg)
         words = 5 if is_fast else 3
+        ep = ctx.epilogue.fn if ctx.epilogue is not None else None
+        st = (lambda o, v: f"{o} = {ep}({v}, {o});") if ep else (lambda o, v: f"{o} = (int8_t){v};")
         rq_defs, rq_body = self._requant(is_fast, extra, words)
         if self.size:
             wname, wtype, wstep = ctx.op_const("conv_w8", paired_weights(g.weights)), "int8_t", 8 * groups
@@ -460,7 +467,7 @@ class _Generator:
             "{",
             f"    uint32_t xbuf[{4 * groups}];",
             f"    uint32_t stage[{stage_words}];",
-            f"    int8_t sink[{2 * pairs}];",
+            f"    int8_t sink[{2 * pairs}]{' = {0}' if self.ctx.epilogue is not None else ''};",
             "    int32_t b;",
             "    memset(stage, 0, sizeof stage);",
             f"    for (b = 0; b < {p['batches']}; ++b) {{",
@@ -501,10 +508,10 @@ class _Generator:
                 *self._c_block(),
                 "#endif",
                 *rq_body,
-                f"    o0[{at(0)}] = (int8_t)a00;",
-                f"    o1[{at(0)}] = (int8_t)a01;",
+                "    " + st(f"o0[{at(0)}]", "a00"),
+                "    " + st(f"o1[{at(0)}]", "a01"),
             ]
-            second = f"o0[{at(1)}] = (int8_t)a10; o1[{at(1)}] = (int8_t)a11;"
+            second = st(f"o0[{at(1)}]", "a10") + " " + st(f"o1[{at(1)}]", "a11")
             last = (cp == pairs - 1) if unrolled else None
             if oc % 2 and unrolled and last:
                 pass  # the copy of the last channel is not stored

@@ -97,7 +97,11 @@ def specialise(ctx, call):
         **({} if (p["stride_h"], p["stride_w"]) == (1, 1) else
            dict(out_w=ow, out_h=oh, in_w=wd, in_h=h, stride_h=p["stride_h"], stride_w=p["stride_w"])),
     )
-    code, variant = gemm_code(ctx, gemm, w)
+    e = ctx.epilogue
+    code, variant = gemm_code(ctx, gemm, w, epilogue=None if e is None else e.fn)
+    if e is not None:  # an ADD finished here, over its residual (tinyvid.codegen.fuse)
+        return KernelCall(("arm",), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=e.code + "\n" + code,
+                          variant=variant + "+add", alias=(y.index, e.residual), fused_op=e.add_index)
     # pixel pairs in row-major order, both widened into a stack buffer before either is written
     return KernelCall(("arm",), f"{gemm.name}(@T{x.index}@, @T{y.index}@);", code=code, variant=variant,
                       overlap=window_overlap(x.index, params, block=2))
@@ -136,8 +140,11 @@ def _packed_weights(w: np.ndarray) -> np.ndarray:
     return ((out + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
-def gemm_code(ctx, g: Gemm, weight_tensor=None) -> tuple[str, str]:
-    """C of ``static void <name>(const int8_t *in, int8_t *out)`` and the variant name."""
+def gemm_code(ctx, g: Gemm, weight_tensor=None, epilogue: str | None = None) -> tuple[str, str]:
+    """C of ``static void <name>(const int8_t *in, int8_t *out)`` and the variant name.
+    ``epilogue``: ``out[i] = epilogue(result, out[i])`` instead of ``out[i] = result``
+    (a fused ADD, :mod:`tinyvid.codegen.fuse`)."""
+    st = (lambda o, v: f"{o} = {epilogue}({v}, {o});") if epilogue else (lambda o, v: f"{o} = {v};")
     P = ctx.prefix
     size = ctx.codegen_options.get("optimize", "speed") == "size"
     q, is_fast, zp_after = _records(ctx, g)
@@ -188,10 +195,10 @@ def gemm_code(ctx, g: Gemm, weight_tensor=None) -> tuple[str, str]:
         """Requantize and store the block's accumulators a<c><p> (channel c's record at r + c * words)."""
         accs = [(f"a{c}{j}", c, j) for c in range(nch) for j in range(npx)]
         if not is_fast:
-            return [f"o[{j * oc + c}] = {g.name}_out({a}, r + {c * words});" for a, c, j in accs]
+            return [st(f"o[{j * oc + c}]", f"{g.name}_out({a}, r + {c * words})") for a, c, j in accs]
         return ([f"#if {P.upper()}_ARM_ASM"] + _requant_asm(accs, words, zp_after) + ["#else"] +
                 [f"{a} = {g.name}_rq({a}, r + {c * words});" for a, c, j in accs] + ["#endif"] +
-                [f"o[{j * oc + c}] = {g.name}_act({a});" for a, c, j in accs])
+                [st(f"o[{j * oc + c}]", f"{g.name}_act({a})") for a, c, j in accs])
 
     lines += [f"    for (p = 0; p + 2 <= {g.pixels}; p += 2) {{", "        {",
               f"            const int8_t *x0 = {_pixel(g, 'p')};", f"            const int8_t *x1 = {_pixel(g, 'p + 1')};"]
