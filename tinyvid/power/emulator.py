@@ -114,7 +114,8 @@ class EmulatedLPM01A:
         name, *args = command.split()
         if name == "stop":
             if self.acquiring:
-                with self._lock:
+                with self._lock:  # the monitor sampled on until the stop arrived
+                    self._render_until((self._done + 2) / self.settings["freq"])
                     self.acquiring = False
                     self._write(f"{PROMPT}Acquisition completed\r\n")
             return
