@@ -15,6 +15,9 @@
 #include "platform.h"
 #include "tv_config.h"
 #include "tv_stream.h"
+#if TV_DETECT
+#include "tv_detect.h"
+#endif
 
 #define MAX_ARGS 4
 
@@ -408,6 +411,9 @@ static void cmd_tv_infer(void)
     out_u64(t1 - t0);
     out_str("]\r\n");
     put_output_hex();
+#if TV_DETECT
+    tv_detect_put(TV_MODEL_OUTPUT());
+#endif
 }
 
 static void cmd_tv_perf(void)

@@ -40,6 +40,10 @@
 /* The input buffer holds one input in the file's format. */
 #define TV_DB_BYTES (TV_INPUT_ELEMENTS * {{ 4 if conversion == "float32" else 1 }})
 
+/* 1: the output is a detector's heat map, decoded into centroids on the board
+ * (tv_detect.c) and printed after each tv-infer. */
+#define TV_DETECT {{ 1 if detector else 0 }}
+
 /* Texts for tv-info. */
 #define TV_INPUT_SHAPE_TEXT {{ model.input.shape | join("x") | c_string }}
 #define TV_INPUT_SCALE_TEXT {{ model.input.scale_text | c_string }}

@@ -33,7 +33,7 @@ def test_an_image_folder_takes_a_labels_file_scaled_to_the_model_input(tmp_path)
 
     for i in range(4):
         cv2.imwrite(str(tmp_path / f"img{i}.png"), np.full((100, 200, 3), 40 * i, np.uint8))
-    (tmp_path / "labels.csv").write_text("frame,class,x,y,w,h\nimg0.png,car,100,50,20,10\nimg1.png,dog,60,20\n"
+    (tmp_path / "objects.csv").write_text("frame,class,x,y,w,h\nimg0.png,car,100,50,20,10\nimg1.png,dog,60,20\n"
                                          "img1.png,car,10,10\n")
     ds = load_objects(str(tmp_path), image_size=(50, 50), val_fraction=0.25, test_fraction=0.25)
     assert ds.class_names == ("background", "car", "dog")
@@ -45,7 +45,7 @@ def test_an_image_folder_takes_a_labels_file_scaled_to_the_model_input(tmp_path)
 
 
 def test_labels_round_trip_and_bad_lines_are_named(tmp_path):
-    path = write_labels(tmp_path / "labels.csv", ["a.png"], [np.array([[1, 3.5, 4, np.nan, np.nan]])],
+    path = write_labels(tmp_path / "objects.csv", ["a.png"], [np.array([[1, 3.5, 4, np.nan, np.nan]])],
                         ("background", "person"))
     assert read_labels(path) == {"a.png": [("person", 3.5, 4.0, pytest.approx(np.nan, nan_ok=True),
                                            pytest.approx(np.nan, nan_ok=True))]}
@@ -62,8 +62,8 @@ def test_a_folder_without_labels_or_with_unknown_frames_is_refused(tmp_path):
     import cv2
 
     cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8, 3), np.uint8))
-    with pytest.raises(DataError, match="labels.csv"):
+    with pytest.raises(DataError, match="objects.csv"):
         load_objects(str(tmp_path))
-    (tmp_path / "labels.csv").write_text("b.png,person,1,1\n")
+    (tmp_path / "objects.csv").write_text("b.png,person,1,1\n")
     with pytest.raises(DataError, match="b.png"):
         load_objects(str(tmp_path))

@@ -118,7 +118,7 @@ def data_command(source, image_size, channels, fps, skip_bad, seed, as_json):
 @_channels
 @_fps
 @_skip_bad
-@click.option("--alpha", type=POSITIVE, default=None, help="Width multiplier of mobilenet_v1 [0.25].")
+@click.option("--alpha", type=POSITIVE, default=None, help="Width multiplier of mobilenet_v1 [0.25] / fomo [1.0].")
 @click.option("--filters", type=click.IntRange(1), default=None, help="Filters of the first block of tiny_cnn [8] / resnet8 [16].")
 @output_option("runs/train", help="Folder for model.keras and model.json.")
 @json_flag("the training record")
@@ -148,8 +148,14 @@ def train_command(source, arch, epochs, batch_size, learning_rate, patience, see
     click.echo(f"model      {rec['architecture']['name']} ({params})")
     click.echo(f"           {rec['parameters']:,} parameters, {rec['macs'] / 1e6:.2f} M MACs")
     click.echo(f"training   {t['epochs_run']} epochs (best {t['best_epoch']}), {minutes}m {seconds:02d}s, seed {t['seed']}")
-    click.echo(f"accuracy   train {_pct(m['train']['accuracy'])}  val {_pct(m['val']['accuracy'])}  "
-               f"test {_pct(m['test']['accuracy'])}")
+    if rec.get("task") == "detection":
+        tol = rec["detection"]["tolerance_px"]
+        click.echo(f"centroids  F1 train {_pct(m['train']['f1'])}  val {_pct(m['val']['f1'])}  test {_pct(m['test']['f1'])}"
+                   f"  (within {tol:g} px; test precision {_pct(m['test']['precision'])}, recall "
+                   f"{_pct(m['test']['recall'])}, count error {m['test']['count_error']:.3f})")
+    else:
+        click.echo(f"accuracy   train {_pct(m['train']['accuracy'])}  val {_pct(m['val']['accuracy'])}  "
+                   f"test {_pct(m['test']['accuracy'])}")
     click.echo(f"saved      {result.model_path}")
     click.echo(f"           {result.record_path}")
 

@@ -22,6 +22,7 @@ class FinetuneOptions:
     temperature: float = DEFAULT_TEMPERATURE
     augment: bool = True
     progress: bool = True
+    loss: object = None  # a Keras loss instead of cross-entropy (a detector's weighted cell loss)
 
 
 def steps_per_epoch(n_frames: int, batch_size: int) -> int:
@@ -52,7 +53,8 @@ def finetune(model, x: np.ndarray, y: np.ndarray, options: FinetuneOptions, call
         trainer = model
         trainer.compile(
             optimizer=optimizer,
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(model)),
+            loss=options.loss if options.loss is not None
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(model)),
             metrics=["accuracy"],
         )
     callbacks = list(callbacks)

@@ -114,6 +114,17 @@ def compress(
             return _compress_tflite(imported, data, out_dir, model_path=model_path, seed=seed, progress=progress,
                                     calibration_frames=calibration_frames, tflm_frames=tflm_frames)
         model = load_keras_model(model_path)
+    from tinyvid.compress.detection import compress_detector, is_detector, load_detection_data
+
+    if is_detector(model, record):
+        if qat or teacher is not None:
+            raise ModelError("--qat and --teacher are not available for detectors yet",
+                             "compress the detector with --sparsity / --structured and post-training int8")
+        data = load_detection_data(model, dataset, record, seed)
+        return compress_detector(model, model_path, data, out_dir, sparsity=sparsity, structured=structured,
+                                 epochs=epochs, seed=seed, progress=progress, criterion=criterion,
+                                 batch_size=batch_size, learning_rate=learning_rate,
+                                 calibration_frames=calibration_frames, tflm_frames=tflm_frames, record=record)
     data = load_matching_dataset(input_shape(model), int(model.outputs[0].shape[-1]), dataset, record=record, fps=fps,
                                  seed=seed, progress=progress)
     train, test = data.train, data.test

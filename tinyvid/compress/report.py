@@ -23,6 +23,8 @@ class Stage:
     agreement_with_float: float | None = None  # top-1 agreement with the original float model
     agreement_with_source: float | None = None  # int8 only: with the float model it was quantized from
     note: str = ""
+    #: a detector's centroid scores (tinyvid.detect.DetectionScore.to_dict); its accuracy is then the F1
+    detection: dict | None = None
 
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.__dict__.items()}
@@ -82,8 +84,26 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 
+def _detection_rows(report: CompressionReport) -> list[str]:
+    base = report.stages[0]
+    rows = []
+    for s in report.stages:
+        d = s.detection or {}
+        delta = "-" if s is base else f"{100 * (s.accuracy - base.accuracy):+.1f}"
+        rows.append([s.name, _pct(d.get("f1")), delta, _pct(d.get("precision")), _pct(d.get("recall")),
+                     f"{d.get('count_error', float('nan')):.3f}", _count(s.params), _count(s.macs),
+                     f"{s.tflite_bytes:,}", _pct(s.sparsity), s.note])
+    tol = (report.stages[0].detection or {}).get("tolerance_px")
+    return [f"centroids within {tol:g} px of an object of their class count as found" if tol else "", ""] + _table(
+        ["stage", "F1", "pts vs float", "precision", "recall", "count err", "params", "MACs", ".tflite bytes",
+         "sparsity", "note"], rows)
+
+
 def format_report(report: CompressionReport) -> str:
     out = [f"compression of {report.model} on {report.dataset} (test split: {report.test_frames} frames)", ""]
+    if report.stages and all(s.detection for s in report.stages):
+        out = out[:1] + _detection_rows(report)
+        return "\n".join(out + _report_tail(report))
     base = report.stages[0] if report.stages else None
     rows = []
     for s in report.stages:
@@ -93,6 +113,11 @@ def format_report(report: CompressionReport) -> str:
             f"{s.tflite_bytes:,}", _pct(s.sparsity), _pct(s.agreement_with_float), s.note,
         ])
     out += _table(["stage", "accuracy", "pts vs float", "params", "MACs", ".tflite bytes", "sparsity", "agree w/ float", "note"], rows)
+    return "\n".join(out + _report_tail(report))
+
+
+def _report_tail(report: CompressionReport) -> list[str]:
+    out = []
     if report.structured_layers:
         out += ["", "structured pruning, per layer:"]
         rows = [
@@ -111,4 +136,4 @@ def format_report(report: CompressionReport) -> str:
         out += ["", line]
     if report.files:
         out += ["", "wrote: " + ", ".join(str(p) for p in report.files.values())]
-    return "\n".join(out)
+    return out

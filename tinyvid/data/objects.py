@@ -5,7 +5,7 @@ Objects are rows ``(class, x, y, w, h)`` in model-input pixels (float32); ``x, y
 object's centre, ``w, h`` its box size (NaN when the labels give centroids only).
 Class 0 is ``background`` (no object); object classes are 1..K-1.
 
-**Labels file** (``labels.csv`` in an image folder), one object per line::
+**Labels file** (``objects.csv`` in an image folder; not the ``labels.csv`` of raw input folders), one object per line::
 
     frame,class,x,y[,w,h]
     img001.png,person,41.5,60,12,30
@@ -32,7 +32,7 @@ from tinyvid.data.preprocess import check_shape, to_float, to_model_input
 from tinyvid.errors import DataError
 
 SPLIT_NAMES = ("train", "val", "test")
-LABELS_FILE = "labels.csv"
+LABELS_FILE = "objects.csv"
 BACKGROUND = "background"
 SYNTHETIC_CLASSES = _scene.CLASS_NAMES  # background, person, vehicle
 DEFAULT_IMAGE_SIZE = (96, 96)
@@ -235,7 +235,7 @@ def _crop_transform(src_hw, image_size):
 
 
 def load_object_folder(folder: Path, image_size, channels: int):
-    """Frames and objects of an image folder with a ``labels.csv``."""
+    """Frames and objects of an image folder with a ``objects.csv``."""
     from tinyvid.data.folders import IMAGE_EXTENSIONS, read_image
 
     folder = Path(folder)
@@ -276,7 +276,7 @@ def load_objects(source: str = "synthetic", *, image_size=None, channels=None, s
                  frames: int | None = None, val_fraction: float = 0.15, test_fraction: float = 0.15) -> ObjectDataset:
     """An :class:`ObjectDataset`: ``"synthetic"`` (``frames`` scenes, default
     :data:`SYNTHETIC_FRAMES`, 96x96 grey by default) or an image folder with a
-    ``labels.csv``; frames split at random (seeded) into train / val / test."""
+    ``objects.csv``; frames split at random (seeded) into train / val / test."""
     size, ch = check_shape(image_size or DEFAULT_IMAGE_SIZE, channels or DEFAULT_CHANNELS)
     if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
         raise DataError(f"bad split fractions: val {val_fraction}, test {test_fraction}",

@@ -158,7 +158,7 @@ def train_detector(dataset="synthetic", arch: str = "fomo", *, epochs: int = DEF
                    patience: int = 0, augment: bool = True, object_weight: float = DEFAULT_OBJECT_WEIGHT,
                    out_dir="runs/train", progress: bool = True, data_options: dict | None = None, **arch_params):
     """Train a heat-map detector on an object data set (``"synthetic"``, a folder with a
-    ``labels.csv``, or an :class:`~tinyvid.data.objects.ObjectDataset`) and save
+    ``objects.csv`` (frame,class,x,y[,w,h]), or an :class:`~tinyvid.data.objects.ObjectDataset`) and save
     ``model.keras`` and ``model.json`` (task ``detection``) into ``out_dir``."""
     from tinyvid import __version__
     from tinyvid._tf import set_seed

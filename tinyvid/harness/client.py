@@ -139,6 +139,8 @@ class DutClient:
         self._info_known = False
         self.resets_seen = 0
         self._answered = False
+        #: the ``m-tv-detections`` body of the last tv-infer (detector firmware), else None
+        self.last_detections: str | None = None
 
     # -- session --------------------------------------------------------------
     def open(self) -> "DutClient":
@@ -407,6 +409,8 @@ class DutClient:
     def tv_infer(self) -> tuple[int, bytes]:
         """One inference on the loaded input: (timer ticks, raw int8 output)."""
         reply = self.call("tv-infer", expect=p.TV_OUTPUT, timeout=self.infer_timeout, retry=False)
+        detections = reply.first(p.TV_DETECTIONS)  # a detector's firmware decodes its heat map
+        self.last_detections = detections.value if detections else None
         ticks = reply.first(p.TV_TICKS)
         return (ticks.value if ticks else 0), reply.first(p.TV_OUTPUT).value
 

@@ -34,6 +34,7 @@ TV_OUTPUT = "tv-output"
 TV_PERF = "tv-perf"
 TV_PROFILE = "tv-profile"
 TV_OP = "tv-op"
+TV_DETECTIONS = "tv-detections"
 ERROR = "error"
 MESSAGE = "message"
 GARBAGE = "garbage"
@@ -91,6 +92,7 @@ _PATTERNS: list[tuple[str, re.Pattern, Any]] = [
     (TV_PERF, re.compile(r"^m-tv-perf-\[([a-z]+=\d+(?:,[a-z]+=\d+)*)\]$"), lambda m: _perf(m.group(1))),
     (TV_PROFILE, re.compile(r"^m-tv-profile-\[([a-z]+=\d+(?:,[a-z]+=\d+)*)\]$"), lambda m: _perf(m.group(1))),
     (TV_OP, re.compile(r"^m-tv-op-\[(\d+),(\d+)\]$"), lambda m: (int(m.group(1)), int(m.group(2)))),
+    (TV_DETECTIONS, re.compile(r"^m-tv-detections-\[(\d+(?:;\d+,\d+,\d+,-?\d+)*)\]$"), lambda m: m.group(1)),
     (TV_INFO, re.compile(r"^m-tv-([a-z0-9-]+)-\[(.*)\]$"), _info),
     (ERROR, re.compile(r"^e-\[(.*)\]$"), lambda m: m.group(1)),
     (MESSAGE, re.compile(r"^m-\[(.*)\]$"), lambda m: m.group(1)),

@@ -85,8 +85,12 @@ def validate_text(result: ValidationResult, *, per_sample: bool = False) -> str:
         rows.append(("max difference", f"{result.max_lsb} LSB"))
     else:
         rows.append(("bit-exact", "not compared"))
-    if result.top1_agreement is not None:
+    if result.top1_agreement is not None and not result.detections_compared:
         rows.append(("top-1 agreement", _pct(result.top1_agreement)))
+    if result.detections_compared:
+        found = sum(int(s.board_detections.split(";")[0]) for s in result.samples if s.board_detections)
+        rows.append(("detections", f"{result.detections_equal} of {result.detections_compared} inputs decoded on "
+                                   f"the board as on the host ({found} objects found)"))
     if result.accuracy is not None:
         rows.append(("accuracy on board", f"{_pct(result.accuracy)} of {result.labelled} labelled inputs"))
     if result.reference_accuracy is not None:
@@ -102,7 +106,10 @@ def validate_text(result: ValidationResult, *, per_sample: bool = False) -> str:
             text += (f"\n  {'-' if s.label is None else s.label:>5}  {s.board_top1:>5}  "
                      f"{'-' if s.reference_top1 is None else s.reference_top1:>4}  "
                      f"{'-' if s.max_lsb is None else s.max_lsb:>7}  {s.name}"
-                     + ("  (differs)" if s.exact is False else ""))
+                     + ("  (differs)" if s.exact is False else "")
+                     + (f"\n         detections board {s.board_detections}  host {s.reference_detections}"
+                        + ("" if s.detections_equal is not False else "  (differ)")
+                        if s.board_detections is not None else ""))
     for note in result.notes:
         text += f"\nnote: {note}"
     if result.error:

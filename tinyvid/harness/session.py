@@ -238,7 +238,8 @@ def validate_session(session: BoardSession, *, data: str = "synthetic", samples:
                                  required=reference)
     inputs = load_samples(data, fmt, count=samples, seed=seed, fps=fps)
     result = validate(session.client, inputs.samples, reference=host, class_names=inputs.class_names,
-                      output_quant=output_quant, requested=len(inputs.samples), progress=progress)
+                      output_quant=output_quant, requested=len(inputs.samples), progress=progress,
+                      detector=session.manifest.get("detector"))
     result.notes[:0] = [f"inputs: {inputs.origin}", *notes]
     if reference and result.count and not result.compared and result.error is None:
         raise UsageError(f"none of the {result.count} board outputs could be compared with {model_path}: "

@@ -31,6 +31,14 @@ class SampleResult:
     board_output: bytes | None  # raw int8 output, when the board gives it or it can be recovered
     board_top1: int
     reference_output: bytes | None = None
+    board_detections: str | None = None  # a detector board's m-tv-detections body
+    reference_detections: str | None = None  # the host decoding of the reference output
+
+    @property
+    def detections_equal(self) -> bool | None:
+        if self.board_detections is None or self.reference_detections is None:
+            return None
+        return self.board_detections == self.reference_detections
 
     @property
     def max_lsb(self) -> int | None:
@@ -96,13 +104,25 @@ class ValidationResult:
 
     @property
     def differing(self) -> int:
-        """Inputs whose board output differs from the host reference's."""
-        return sum(not s.exact for s in self._compared())
+        """Inputs whose board output, or the detections the board decoded from it, differ
+        from the host reference's."""
+        return sum(not s.exact or s.detections_equal is False for s in self._compared())
 
     @property
     def top1_agreement(self) -> float | None:
         pairs = [s for s in self.samples if s.reference_top1 is not None]
         return sum(s.board_top1 == s.reference_top1 for s in pairs) / len(pairs) if pairs else None
+
+    @property
+    def detections_compared(self) -> int:
+        return sum(s.detections_equal is not None for s in self.samples)
+
+    @property
+    def detections_equal(self) -> int | None:
+        """Inputs whose on-board detections are the host's decoding of the reference output."""
+        if not self.detections_compared:
+            return None
+        return sum(bool(s.detections_equal) for s in self.samples if s.detections_equal is not None)
 
     @property
     def labelled(self) -> int:
@@ -125,6 +145,8 @@ class ValidationResult:
             out["max_lsb"] = float(self.max_lsb)
         if self.top1_agreement is not None:
             out["top1_agreement"] = self.top1_agreement
+        if self.detections_compared:
+            out["detections_equal"] = self.detections_equal / self.detections_compared
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         return out
@@ -135,6 +157,7 @@ class ValidationResult:
             "partial": self.partial, "error": self.error, "resets": self.resets,
             "compared": self.compared, "bit_exact": self.bit_exact, "differing": self.differing,
             "max_lsb": self.max_lsb,
+            "detections_compared": self.detections_compared, "detections_equal": self.detections_equal,
             "top1_agreement": self.top1_agreement, "labelled": self.labelled, "accuracy": self.accuracy,
             "reference_accuracy": self.reference_accuracy, "class_names": list(self.class_names),
             "notes": self.notes,
@@ -142,7 +165,9 @@ class ValidationResult:
                 {"name": s.name, "label": s.label, "board_top1": s.board_top1, "reference_top1": s.reference_top1,
                  "max_lsb": s.max_lsb, "exact": s.exact,
                  "board_output": s.board_output.hex() if s.board_output is not None else None,
-                 "reference_output": s.reference_output.hex() if s.reference_output is not None else None}
+                 "reference_output": s.reference_output.hex() if s.reference_output is not None else None,
+                 **({"board_detections": s.board_detections, "reference_detections": s.reference_detections}
+                    if s.board_detections is not None or s.reference_detections is not None else {})}
                 for s in self.samples
             ],
         }
@@ -270,16 +295,32 @@ def _run_sample(client: DutClient, sample: Sample, output_quant: tuple[float, fl
     return raw, top1
 
 
+def reference_detections(detector: dict | None, output: bytes | None) -> str | None:
+    """The host's decoding of an int8 heat map with the firmware's settings (the
+    project manifest's ``detector``), as the board prints it."""
+    if detector is None or output is None:
+        return None
+    from tinyvid.detect.decode import decode_heatmap, detections_text
+
+    heat = np.frombuffer(output, np.int8)
+    shape = (int(detector["rows"]), int(detector["cols"]), int(detector["classes"]))
+    if heat.size != shape[0] * shape[1] * shape[2]:
+        return None
+    dets, count = decode_heatmap(heat.reshape(shape), int(detector["threshold"]), max_detections=int(detector["max"]))
+    return detections_text(dets, count)
+
+
 def validate(client: DutClient, samples: Iterable[Sample], *, reference: Reference | None = None,
              class_names: Sequence[str] = (), output_quant: tuple[float, int] | None = None,
-             requested: int | None = None, progress: bool = False) -> ValidationResult:
+             requested: int | None = None, progress: bool = False, detector: dict | None = None) -> ValidationResult:
     """Run every sample on the board and compare with ``reference``.
 
     ``output_quant`` (scale, zero point) recovers raw outputs from a board without
     the ``tv-`` extensions; with the extensions it comes from ``tv-info``. A board
     that resets or answers out of step is resynchronised and the sample retried
     once; any other failure ends the run, keeping the results so far and the error
-    message.
+    message. ``detector`` (a project manifest's) decodes the reference output as the
+    board's ``tv_detect.c`` does, to compare with the detections the board prints.
     """
     from tqdm import tqdm
 
@@ -328,12 +369,14 @@ def validate(client: DutClient, samples: Iterable[Sample], *, reference: Referen
                 result.notes.append(f"the board prints {len(raw)} result value(s) for the model's {len(expected)} "
                                     "outputs: outputs not compared")
             raw = None
-        label = sample.label
+        label = sample.label if detector is None else None  # a heat map has no top-1 class to score
         outputs = len(raw) if raw is not None else (len(expected) if expected is not None else None)
         if label is not None and class_names and outputs is not None and outputs != len(class_names):
             if not any("no accuracy is scored" in note for note in result.notes):
                 result.notes.append(f"the data has {len(class_names)} classes but the model {outputs} outputs: "
                                     "its labels are not the model's, so no accuracy is scored")
             label = None
-        result.samples.append(SampleResult(sample.name, label, raw, top1, expected))
+        board_dets = getattr(client, "last_detections", None) if isinstance(raw, bytes) else None
+        result.samples.append(SampleResult(sample.name, label, raw, top1, expected, board_dets,
+                                           reference_detections(detector, expected)))
     return result

@@ -47,6 +47,8 @@ def generate_project(
     prefix: str = "model",
     kernels: str | None = None,
     optimize: str | None = None,
+    detect: bool | None = None,
+    detect_threshold: float | None = None,
 ) -> Project:
     """Writes a firmware project for ``board`` into ``out_dir``.
 
@@ -59,6 +61,10 @@ def generate_project(
     one of the model id). ``kernels`` overrides the kernel target the board's core
     picks (``c``, ``dsp``, ``mve``); ``optimize`` is ``speed`` or ``size`` (default:
     speed when its weights fit the board's flash with room for the firmware, else size).
+    ``detect``: decode the output heat map into centroids on the board (``tv_detect.c``,
+    ``m-tv-detections`` after each ``tv-infer``); None does it for a ``.tflite`` whose
+    output is a per-cell softmax heat map; ``detect_threshold`` is its score threshold
+    (a probability, default 0.5).
     """
     board = board if isinstance(board, Board) else load_board(board)
     model_path = Path(model_path)
@@ -72,7 +78,8 @@ def generate_project(
     fresh = not out_dir.exists() or not any(out_dir.iterdir())
     _prepare_out_dir(out_dir)
     try:
-        return _generate(model_path, board, out_dir, model_id, conversion, prefix, kernels, optimize)
+        return _generate(model_path, board, out_dir, model_id, conversion, prefix, kernels, optimize, detect,
+                         detect_threshold)
     except BaseException:
         # Leave no half-written project behind (it would block the next attempt).
         if fresh:
@@ -83,7 +90,8 @@ def generate_project(
 
 
 def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str,
-              kernels: str | None = None, optimize: str | None = None) -> Project:
+              kernels: str | None = None, optimize: str | None = None, detect: bool | None = None,
+              detect_threshold: float | None = None) -> Project:
     model_dir = out_dir / "model"
     target = kernels or target_for_core(board.core)
     sha256, info, optimize, tflm_arena = _emit_model(model_path, model_dir, prefix, target, optimize,
@@ -97,8 +105,10 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
             f"differs from the input ({info.input.bytes} values)",
             "use ad01 only for an autoencoder, or choose another --model-id",
         )
+    detector = _detector(model_path, info, detect, detect_threshold)
 
     context = {
+        "detector": detector,
         "board": board,
         "model": {**info.to_json(), "path_name": model_path.name},
         "model_id": model_id,
@@ -131,10 +141,20 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
         "output": _tensor_json(info.output),
         "arena_bytes": info.arena_bytes,
         "macs": info.macs,
+        **({"detector": detector} if detector else {}),
         "firmware": "build/firmware" if board.is_host else "build/firmware.elf",
     }
     write_manifest(out_dir, manifest)
     return Project(out_dir, board, info, model_id, conversion, manifest)
+
+
+def _detector(model_path: Path, info: ModelInfo, detect: bool | None, threshold: float | None) -> dict | None:
+    from tinyvid.detect.firmware import detector_settings, ends_in_heatmap
+
+    if detect is False or (detect is None and not ends_in_heatmap(model_path)):
+        return None
+    return detector_settings(info.output.shape, info.output.scale, info.output.zero_point,
+                             **({"threshold": threshold} if threshold is not None else {}))
 
 
 def _tensor_json(tensor) -> dict:

@@ -85,6 +85,8 @@ def render_platform(platform: str, context: dict, out_dir: Path, origin: str) ->
     env = environment(root)
     written = []
     for name in template_files(platform, root):
+        if Path(name).stem == "tv_detect" and not context.get("detector"):
+            continue  # on-board centroid decoding: detector models only
         target = out_dir / Path(name).name
         try:
             text = env.get_template(name).render(**context)

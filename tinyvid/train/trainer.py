@@ -11,7 +11,7 @@ from pathlib import Path
 from tinyvid.data.dataset import FrameDataset
 from tinyvid.errors import ModelError
 from tinyvid.paths import check_output_dir
-from tinyvid.train.architectures import DEFAULT_ARCH, architecture_params, build_model, check_params
+from tinyvid.train.architectures import DEFAULT_ARCH, DETECTORS, architecture_params, build_model, check_params
 from tinyvid.train.fitting import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -69,6 +69,12 @@ def train(
     if batch_size < 1:
         raise ModelError(f"batch size must be at least 1, not {batch_size}", "use e.g. --batch-size 32")
     check_params(arch, arch_params)  # unknown architecture or parameter: fail before loading data
+    if arch in DETECTORS:  # a heat map per cell, trained from object positions
+        from tinyvid.detect.training import train_detector
+
+        return train_detector(dataset, arch, epochs=epochs, batch_size=batch_size, seed=seed,
+                              learning_rate=learning_rate, patience=patience, augment=augment, out_dir=out_dir,
+                              progress=progress, data_options=data_options, **arch_params)
     check_output_dir(out_dir)  # a bad output folder: fail before training, not after
     if isinstance(dataset, (str, Path)):
         from tinyvid.data import load_dataset
