@@ -26,6 +26,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing tinyvid and its dependencies into .venv (TensorFlow is large: a few minutes the first time)"
 .venv/bin/python -m pip install -q -e ".[test,torch]"  # torch: the CPU wheel, pinned torch==2.13.0
+# labgrid (board farms) replaces pyserial with its fork: it gets an environment of its own
+# in tinyvid's cache folder (tinyvid/toolenv.py), made here so that the farm tests find it.
+.venv/bin/python -m tinyvid.toolenv labgrid
 # Real video clips for the tests (static and moving cameras): Debian's opencv-doc
 # ships them; its .deb is unpacked into .cache/video, not installed.
 CLIPS=.cache/video

@@ -66,7 +66,7 @@ def test_validate_exits_2_with_partial_results_when_the_board_dies(tmp_path):
 
 def test_a_port_and_a_project_together_are_a_usage_error(tmp_path):
     out = run("bench", "--port", "loop://", "--project", tmp_path)
-    assert out.exit_code == 2 and "exactly one of --port URL or --project DIR" in out.output
+    assert out.exit_code == 2 and "exactly one of --port URL, --project DIR or --place NAME" in out.output
 
 
 def test_a_port_with_nothing_behind_it_is_one_line_and_a_hint():
@@ -238,7 +238,7 @@ def test_a_failing_json_command_prints_a_json_error_object(tmp_path):
     out = run("build", tmp_path, "--json")  # not a project: any command with --json
     assert out.exit_code == 2 and json.loads(out.stdout)["error"]["message"]
     out = run("bench", "--json")  # a usage error too
-    assert out.exit_code == 2 and "exactly one of --port URL or --project DIR" in json.loads(out.stdout)["error"]["message"]
+    assert out.exit_code == 2 and "exactly one of --port URL, --project DIR or --place NAME" in json.loads(out.stdout)["error"]["message"]
 
 
 # -- a budget that cannot be measured is never a pass (issue 10, item 7) -------------------------

@@ -91,10 +91,10 @@ def main(ctx: click.Context, show_traceback: bool) -> None:
 
 
 def _register() -> None:
-    from tinyvid.cli import codegen, compress, demo, firmware, harness, inspect, profile, stream, sweep, train
+    from tinyvid.cli import codegen, compress, demo, farm, firmware, harness, inspect, profile, stream, sweep, train
     from tinyvid.cli.options import exit_codes_epilog
 
-    for module in (train, compress, inspect, codegen, firmware, harness, profile, stream, sweep, demo):
+    for module in (train, compress, inspect, codegen, firmware, harness, profile, stream, sweep, farm, demo):
         for command in module.COMMANDS:
             command.epilog = exit_codes_epilog(command.name)
             main.add_command(command)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from tinyvid.cli.options import POSITIVE, HiddenArgument, PortURL, json_flag, output_file_option
+from tinyvid.cli.options import (POSITIVE, HiddenArgument, PortURL, jobs_option, json_flag, output_file_option,
+                                 place_options)
 from tinyvid.cli.options import power_option
 from tinyvid.errors import EXIT_ERROR, EXIT_OK, EXIT_REGRESSION
 
@@ -16,7 +17,8 @@ _PORT_HELP = ("Serial port URL: /dev/ttyACM0, socket://HOST:PORT, rfc2217://HOST
 
 
 def _target_options(command):
-    """--port URL or --project DIR: where the board is."""
+    """--port URL, --project DIR or --place NAME: where the board is."""
+    command = place_options(command)
     command = click.option("--project", type=click.Path(file_okay=False, path_type=Path),
                            help="A generated project: built if needed, its emulated board launched and shut down.")(command)
     return click.option("--port", type=PortURL(), help=_PORT_HELP)(command)
@@ -32,9 +34,9 @@ def _session_options(command):
                         help="Seconds to wait for each line of an inference's reply.")(command)
 
 
-def _target(port, project):
-    if (port is None) == (project is None):
-        raise click.UsageError("give exactly one of --port URL or --project DIR")
+def _target(port, project, place=None):
+    if (port is not None) + (project is not None) + (place is not None) != 1:
+        raise click.UsageError("give exactly one of --port URL, --project DIR or --place NAME")
 
 
 def _budgets(ctx, param, values) -> dict[str, float]:
@@ -103,17 +105,20 @@ def _finish(ctx, command: str, result, text: str, kept: str, as_json: bool, budg
 @_budget_option("--budget latency_us=50000")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def bench_command(ctx, port, project, board, windows, iterations, warmup, timeout, line_timeout, record, budgets,
-                  as_json):
+def bench_command(ctx, port, project, place, place_wait, board, windows, iterations, warmup, timeout, line_timeout,
+                  record, budgets, as_json):
     """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
     estimate of the model on a board."""
     from tinyvid.harness.reporters import bench_text
     from tinyvid.harness.session import bench_board
 
-    _target(port, project)
-    result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
-                         warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
-                         line_timeout=line_timeout, record=record)
+    from tinyvid.farm import place_port
+
+    _target(port, project, place)
+    with place_port(place, wait=place_wait, port=port) as port:
+        result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
+                             warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
+                             line_timeout=line_timeout, record=record)
     _finish(ctx, "bench", result, bench_text(result), f"{len(result.windows)} of {result.requested_windows} windows",
             as_json, budgets)
 
@@ -134,17 +139,21 @@ def bench_command(ctx, port, project, board, windows, iterations, warmup, timeou
 @_budget_option("--budget bit_exact=1.0")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def validate_command(ctx, port, project, board, data, fps, samples, model, no_reference, per_input, timeout,
+def validate_command(ctx, port, project, place, place_wait, board, data, fps, samples, model, no_reference, per_input, timeout,
                      line_timeout, record, budgets, as_json):
     """Run inputs through the board and compare each output with tflite-micro on
     the host: bit-exact count, max LSB difference, top-1 agreement, accuracy."""
     from tinyvid.harness.reporters import validate_text
     from tinyvid.harness.session import validate_board
 
-    _target(port, project)
-    result = validate_board(port=port, project=project, board=board, data=data, fps=fps, samples=samples,
-                            model=model, reference=not no_reference, progress=not as_json and sys.stderr.isatty(),
-                            record=record, infer_timeout=timeout, line_timeout=line_timeout)
+    from tinyvid.farm import place_port
+
+    _target(port, project, place)
+    with place_port(place, wait=place_wait, port=port) as port:
+        result = validate_board(port=port, project=project, board=board, data=data, fps=fps, samples=samples,
+                                model=model, reference=not no_reference,
+                                progress=not as_json and sys.stderr.isatty(), record=record,
+                                infer_timeout=timeout, line_timeout=line_timeout)
     code = EXIT_OK
     try:
         _finish(ctx, "validate", result, validate_text(result, per_sample=per_input),
@@ -169,8 +178,11 @@ def validate_command(ctx, port, project, board, data, fps, samples, model, no_re
 @output_file_option("--json-file", dest="json_path", hidden_aliases=("--report",), help="Write the JSON report here.")
 @json_flag("the report", " on stdout (the progress and the table go to stderr)")
 @click.option("--update-baseline", is_flag=True, help="Rewrite the suite's baseline with this run's figures.")
+@jobs_option
+@place_options
 @click.pass_context
-def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json, update_baseline):
+def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json, update_baseline, jobs, place,
+                    place_wait):
     """Run a regression suite (models x boards x data with budgets and a baseline).
 
     Each case is generated, built, launched, benched and validated; a figure that
@@ -203,8 +215,8 @@ def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json
         click.echo(f"note: `--json FILE` is now `--json-file FILE`; writing {legacy_json_path}", err=True)
         json_path = check_output_file(legacy_json_path, hint="choose another file for --json-file")
         as_json = False
-    outcome = regress(suite_file, junit=junit, json_path=json_path, update_baseline=update_baseline,
-                      echo=lambda line: click.echo(line, err=as_json))
+    outcome = regress(suite_file, junit=junit, json_path=json_path, update_baseline=update_baseline, jobs=jobs,
+                      place=place, place_wait=place_wait, echo=lambda line: click.echo(line, err=as_json))
     if as_json:
         click.echo(to_json(outcome))
     ctx.exit(outcome.exit_code)

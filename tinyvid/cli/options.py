@@ -123,3 +123,22 @@ def power_option(command):
                              "lpm01a:PORT, joulescope[:SERIAL], ppk2:PORT or replay:TRACE.csv, with ,key=value "
                              "options (sync=fall|rise|both|timestamp, record=FILE, ...). Default: the board file's "
                              "[power] monitor, else the estimate.")(command)
+
+
+_PLACE_HELP = ("A labgrid place to run on (LG_COORDINATOR names the coordinator, default 127.0.0.1:20408): "
+               "its name, or tags KEY=VALUE[,KEY=VALUE] for any free place that has them. Acquired, reached "
+               "over its NetworkSerialPort and released however the run ends.")
+
+
+def place_options(command):
+    """``--place NAME|TAGS`` and ``--place-wait SECONDS``: a board on a labgrid farm."""
+    command = click.option("--place-wait", type=click.FloatRange(0), default=None, metavar="SECONDS",
+                           help="Most seconds to wait while another user holds the place [600].")(command)
+    return click.option("--place", metavar="NAME|KEY=VALUE,...", help=_PLACE_HELP)(command)
+
+
+def jobs_option(command):
+    """``-j/--jobs N``: cases run at once."""
+    return click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                        help="Cases run at once, each on its own board (a place serves one case at a time); "
+                             "the reports are the same as a serial run's, in the suite's order.")(command)

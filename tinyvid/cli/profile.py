@@ -24,7 +24,7 @@ from tinyvid.cli.harness import _session_options, _target, _target_options
               help="Write this run's rows as a per-layer TSV (for a later --compare).")
 @_session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def profile_command(port, project, board, model, compare, compare_variant, plot_path, tsv_path, timeout,
+def profile_command(port, project, place, place_wait, board, model, compare, compare_variant, plot_path, tsv_path, timeout,
                     line_timeout, record, as_json):
     """Time every operator of one inference on the board: one row per operator with
     its shapes, MACs, instructions (emulated boards) or cycles, MACs per instruction
@@ -33,9 +33,12 @@ def profile_command(port, project, board, model, compare, compare_variant, plot_
     Exit codes: 0 ok, 2 an error."""
     from tinyvid.harness.profile import apply_compare, format_table, plot, profile_board, to_json, write_tsv
 
-    _target(port, project)
-    result = profile_board(port=port, project=project, board=board, model=model, line_timeout=line_timeout,
-                           infer_timeout=timeout, record=record)
+    from tinyvid.farm import place_port
+
+    _target(port, project, place)
+    with place_port(place, wait=place_wait, port=port) as port:
+        result = profile_board(port=port, project=project, board=board, model=model, line_timeout=line_timeout,
+                               infer_timeout=timeout, record=record)
     if compare is not None:
         apply_compare(result, compare, compare_variant)
     if plot_path is not None:

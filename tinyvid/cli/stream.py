@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tinyvid.cli.options import POSITIVE, PortURL, json_flag, output_file_option, output_option
+from tinyvid.cli.options import POSITIVE, PortURL, json_flag, output_file_option, output_option, place_options
 from tinyvid.errors import EXIT_OK, EXIT_REGRESSION
 
 _SMOOTH = ("none", "avg", "vote", "hyst")
@@ -31,6 +31,7 @@ def _roi(ctx, param, value):
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path),
               help="A generated project: built if needed, its emulated board launched and shut down.")
 @click.option("--port", type=PortURL(), help="Serial port URL of a board (/dev/ttyACM0, socket://HOST:PORT, exec:PATH).")
+@place_options
 @click.option("--board", help="Board name, for --port (its clock and power figures).")
 @click.option("--camera", type=click.IntRange(0), help="Stream from OpenCV camera N instead of SOURCE.")
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -71,7 +72,7 @@ def _roi(ctx, param, value):
 @output_option(help="Write stream.json, timeline.csv and timeline.png into this folder.")
 @output_file_option("--video-out", help="Write an MP4 of the frames with the board's predictions drawn.")
 @json_flag("the report")
-def stream_cmd(source, project, port, board, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
+def stream_cmd(source, project, port, place, place_wait, board, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
                gate_step, gate_threshold, gate_blocks, gate_hold, gate_refresh, gate_alpha, roi, calibrate,
                target_recall, smooth, smooth_window, smooth_votes, hyst_on, hyst_off, target_fps, sleep_ma,
                out_dir, video_out, as_json):
@@ -87,8 +88,10 @@ def stream_cmd(source, project, port, board, camera, model, fps, max_frames, see
     from tinyvid.video import GateConfig, SmoothConfig, stream
     from tinyvid.video.report import format_report
 
-    if (port is None) == (project is None):
-        raise UsageError("give exactly one of --port URL or --project DIR", "see 'tinyvid stream --help'")
+    from tinyvid.farm import place_port
+
+    if (port is not None) + (project is not None) + (place is not None) != 1:
+        raise UsageError("give exactly one of --port URL, --project DIR or --place NAME", "see 'tinyvid stream --help'")
     gate = GateConfig(on=not no_gate, cells=gate_cells, step=gate_step, thr=gate_threshold, blocks=gate_blocks,
                       hold=gate_hold, refresh=gate_refresh, alpha=gate_alpha)
     smoothing = SmoothConfig(mode=smooth, n=smooth_window if smooth != "none" else 1,
@@ -97,10 +100,12 @@ def stream_cmd(source, project, port, board, camera, model, fps, max_frames, see
     def log(text: str) -> None:
         click.echo(text, err=True)
 
-    result = stream(source, port=port, project=project, board=board, camera=camera, model=model, fps=fps,
-                    max_frames=max_frames, gate=gate, smoothing=smoothing, roi=roi, link=link, target_fps=target_fps,
-                    sleep_ma=sleep_ma, calibrate_gate=calibrate, target_recall=target_recall, seed=seed,
-                    out_dir=out_dir, video_out=video_out, progress=sys.stderr.isatty() and not as_json, log=log)
+    with place_port(place, wait=place_wait, port=port) as port:
+        result = stream(source, port=port, project=project, board=board, camera=camera, model=model, fps=fps,
+                        max_frames=max_frames, gate=gate, smoothing=smoothing, roi=roi, link=link,
+                        target_fps=target_fps, sleep_ma=sleep_ma, calibrate_gate=calibrate,
+                        target_recall=target_recall, seed=seed, out_dir=out_dir, video_out=video_out,
+                        progress=sys.stderr.isatty() and not as_json, log=log)
     if as_json:
         click.echo(json.dumps({**result.report, "files": result.files}, indent=2, default=str))
     else:

@@ -190,20 +190,12 @@ def write_json_atomic(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bool = False,
-              progress: Callable[[str], None] | None = None) -> SuiteOutcome:
-    """Run every case; compare with budgets and (unless updating it) the baseline."""
-    if runner is None:
-        def runner(case: Case) -> dict:
-            return run_case(case, suite.work_dir)
-    baseline = load_baseline(suite.baseline)
-    outcomes = []
-    stopped_by = None
-    for number, case in enumerate(suite.cases):
-        if progress:
-            progress(f"{case.id}: {case.model.name} on {case.board} with {case.data}")
-        outcome = CaseOutcome(case)
-        start = time.monotonic()
+def _measure(suite: Suite, case: Case, runner: Runner) -> CaseOutcome:
+    """Run one case and check its budgets; a TinyvidError becomes the case's error
+    (with what it measured before it, if the runner kept that: ``exc.metrics``)."""
+    outcome = CaseOutcome(case)
+    start = time.monotonic()
+    try:
         try:
             metrics = runner(case)
             outcome.notes = list(metrics.pop("notes", []) or [])
@@ -213,21 +205,43 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
                 hint=f"in {suite.path.name}, budget only metrics the case reports ([case.budget] of '{case.name}')")
         except TinyvidError as exc:
             outcome.error = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        except KeyboardInterrupt as exc:  # stop here; the cases done so far are reported
-            stopped_by = interrupt_name(exc)
-            outcome.error = f"interrupted by {stopped_by}"
+            partial = getattr(exc, "metrics", None)
+            if isinstance(partial, dict) and not outcome.metrics:
+                outcome.notes = list(partial.get("notes", []) or [])
+                outcome.metrics = {k: float(v) for k, v in partial.items()
+                                   if k != "notes" and isinstance(v, (int, float))}
+    finally:
         outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bool = False,
+              progress: Callable[[str], None] | None = None, jobs: int = 1) -> SuiteOutcome:
+    """Run every case; compare with budgets and (unless updating it) the baseline.
+
+    ``jobs`` > 1 runs that many cases at once (see :mod:`tinyvid.harness.parallel`):
+    the outcomes, and so every report, come in the suite's order as in a serial run."""
+    if runner is None:
+        def runner(case: Case) -> dict:
+            return run_case(case, suite.work_dir)
+    baseline = load_baseline(suite.baseline)
+    if jobs > 1 and len(suite.cases) > 1:
+        from tinyvid.harness.parallel import run_parallel
+
+        outcomes, stopped_by, not_run = run_parallel(
+            suite.cases, lambda case: _measure(suite, case, runner), jobs=jobs,
+            progress=(lambda case: progress(_describe(case))) if progress else None)
+    else:
+        outcomes, stopped_by, not_run = _run_serial(suite, runner, progress)
+    for outcome in outcomes:
+        case = outcome.case
         if outcome.error is None:
             if not update_baseline and case.id in baseline:
                 tolerances = {**suite.tolerances, **case.tolerances}
                 outcome.findings += check_baseline(outcome.metrics, baseline[case.id], tolerances)
             elif not update_baseline and suite.baseline is not None:
                 outcome.notes.append("no baseline for this case yet (run with --update-baseline)")
-        outcomes.append(outcome)
-        if stopped_by is not None:
-            break
-    result = SuiteOutcome(suite, outcomes, stopped_by=stopped_by,
-                          not_run=list(suite.cases[number + 1:]) if stopped_by else [])
+    result = SuiteOutcome(suite, outcomes, stopped_by=stopped_by, not_run=not_run)
     if stopped_by is not None:
         if update_baseline:
             outcomes[-1].notes.append("the baseline was not updated: the run is incomplete")
@@ -245,9 +259,37 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
     return result
 
 
+def _describe(case: Case) -> str:
+    where = f"place {case.place}" if case.place else case.board
+    return f"{case.id}: {case.model.name} on {where} with {case.data}"
+
+
+def _run_serial(suite: Suite, runner: Runner, progress) -> tuple[list[CaseOutcome], str | None, list[Case]]:
+    """One case after another in this thread; a signal stops the run at its case."""
+    outcomes: list[CaseOutcome] = []
+    for number, case in enumerate(suite.cases):
+        if progress:
+            progress(_describe(case))
+        start = time.monotonic()
+        try:
+            outcomes.append(_measure(suite, case, runner))
+        except KeyboardInterrupt as exc:  # stop here; the cases done so far are reported
+            stopped_by = interrupt_name(exc)
+            outcomes.append(CaseOutcome(case, error=f"interrupted by {stopped_by}",
+                                        seconds=time.monotonic() - start))
+            return outcomes, stopped_by, list(suite.cases[number + 1:])
+    return outcomes, None, []
+
+
 def run_case(case: Case, work_dir: Path) -> dict:
-    """Generate, build, launch, bench and validate one case on an emulated or host board."""
+    """Generate, build, launch, bench and validate one case on an emulated or host
+    board; a case with a place: bench and validate the board of that labgrid place."""
     from tinyvid.harness.session import measure_project, prepare_project
+
+    if case.place:
+        from tinyvid.farm import measure_place
+
+        return measure_place(case)
 
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.id)
     project = prepare_project(case.model, case.board, Path(work_dir) / safe, conversion=case.conversion)
@@ -257,13 +299,16 @@ def run_case(case: Case, work_dir: Path) -> dict:
 
 def regress(suite_file: str | Path, *, junit: Path | None = None, json_path: Path | None = None,
             update_baseline: bool = False, runner: Runner | None = None,
-            echo: Callable[[str], None] | None = None) -> SuiteOutcome:
-    """``tinyvid regress``: load the suite, run it, print and write the reports."""
+            echo: Callable[[str], None] | None = None, jobs: int = 1, place: str | None = None,
+            place_wait: float | None = None) -> SuiteOutcome:
+    """``tinyvid regress``: load the suite, run it (``jobs`` cases at once), print and
+    write the reports. ``place`` runs every case on that labgrid place (or tags)
+    instead of its board; ``place_wait``: most seconds to wait for a held place."""
     from tinyvid.harness.reporters import suite_junit, suite_text, to_json
     from tinyvid.harness.suite import load_suite
 
-    suite = load_suite(suite_file)
-    outcome = run_suite(suite, runner=runner, update_baseline=update_baseline,
+    suite = load_suite(suite_file, place=place, place_wait=place_wait)
+    outcome = run_suite(suite, runner=runner, update_baseline=update_baseline, jobs=jobs,
                         progress=(lambda line: echo(f"running {line}")) if echo else None)
     if echo:
         echo(suite_text(outcome))

@@ -32,7 +32,16 @@ A suite file::
     [case.tolerances]                 # this case's own drift allowances
     latency_us = 0.5
 
-Each case expands to every model x board x data combination. Metrics: lower is
+    [[case]]                          # a board on a labgrid farm (LG_COORDINATOR)
+    name = "farm-vww"
+    model = "models/vww_96_int8.tflite"
+    place = "lab-an386"               # a place name, or tags: "board=qemu-mps2-an386,site=lab"
+    board = "qemu-mps2-an386"         # optional for a place: its board file (default: what tv-info names)
+    place_wait = 600                  # seconds to wait while another user holds it (default 600)
+
+Each case expands to every model x board x data combination. A case with a
+``place`` runs on that labgrid place (acquired, reached over the network and
+released, see :mod:`tinyvid.farm`) with the firmware the place already runs. Metrics: lower is
 better for ``latency_us``, ``instructions``, ``cycles``, ``energy_uj``,
 ``arena_bytes``, ``flash_bytes``, ``ram_bytes``, ``max_lsb``; higher is better for
 ``accuracy``, ``bit_exact``, ``top1_agreement``, ``macs_per_unit``. A budget on a
@@ -64,8 +73,8 @@ DEFAULT_TOLERANCES = {
 
 _TOP_KEYS = {"version", "name", "baseline", "work_dir", "tolerances", "defaults", "case"}
 _CASE_KEYS = {"name", "model", "models", "board", "boards", "data", "samples", "windows", "iterations",
-              "warmup", "conversion", "budget", "tolerances"}
-_INT_KEYS = {"samples": 0, "windows": 1, "iterations": 1, "warmup": 0}
+              "warmup", "conversion", "budget", "tolerances", "place", "place_wait"}
+_INT_KEYS = {"samples": 0, "windows": 1, "iterations": 1, "warmup": 0, "place_wait": 0}
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,9 @@ class Case:
     conversion: str | None = None
     budget: dict[str, float] = field(default_factory=dict)
     tolerances: dict[str, float] = field(default_factory=dict)  # over the suite's
+    #: A labgrid place name or tags (``key=value,...``) to run on instead of a local board.
+    place: str | None = None
+    place_wait: float | None = None  # seconds to wait for a held place
 
 
 @dataclass(frozen=True)
@@ -132,8 +144,10 @@ def _relative(base: Path, value: str) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
-def load_suite(path: str | Path) -> Suite:
-    """Read and validate a suite file; every problem is a SuiteError naming file and key."""
+def load_suite(path: str | Path, *, place: str | None = None, place_wait: float | None = None) -> Suite:
+    """Read and validate a suite file; every problem is a SuiteError naming file and key.
+    ``place`` (``--place``) runs every case on that labgrid place, ``place_wait``
+    (``--place-wait``) overrides how long each case waits for a held place."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -171,6 +185,10 @@ def load_suite(path: str | Path) -> Suite:
         if not isinstance(case_raw, dict):
             raise _fail(path, f"case[{index}]", "must be a table")
         merged = {**defaults, **case_raw}
+        if place is not None:
+            merged["place"] = place
+        if place_wait is not None:
+            merged["place_wait"] = int(place_wait)
         for table in ("budget", "tolerances"):
             if isinstance(defaults.get(table), dict) and isinstance(case_raw.get(table), dict):
                 merged[table] = {**defaults[table], **case_raw[table]}
@@ -193,13 +211,18 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
     if not isinstance(name, str) or not name:
         raise _fail(path, f"{where}.name", "every case needs a name (string)")
     where = f"case '{name}'"
+    place = raw.get("place")
+    if place is not None and (not isinstance(place, str) or not place.strip()):
+        raise _fail(path, f"{where}.place", f"must be a place name or tags key=value,... (a string), not {place!r}")
     for single, plural in (("model", "models"), ("board", "boards")):
-        if (single in raw) == (plural in raw):
+        given = (single in raw) + (plural in raw)
+        if given == 2 or (given == 0 and not (single == "board" and place)):  # a place may leave out its board
             raise _fail(path, f"{where}.{single}", f"give either {single} or {plural} (exactly one)")
     models = [_relative(base, m) for m in _strings(path, f"{where}.models", raw.get("models", raw.get("model")))]
     # A board is a name or a board file, relative to the suite file like the models.
     boards = [str(_relative(base, b)) if b.endswith(".toml") else b
-              for b in _strings(path, f"{where}.boards", raw.get("boards", raw.get("board")))]
+              for b in _strings(path, f"{where}.boards", raw.get("boards", raw.get("board")))] \
+        if ("board" in raw or "boards" in raw) else [""]
     data = [d if d in ("synthetic", "lfw") else str(_relative(base, d))
             for d in _strings(path, f"{where}.data", raw.get("data", "synthetic"))]
     options = {}
@@ -209,6 +232,8 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise _fail(path, f"{where}.{key}", f"must be an integer >= {minimum}, not {value!r}")
             options[key] = value
+    if place is not None:
+        options["place"] = place.strip()
     if "conversion" in raw:
         if raw["conversion"] not in ("int8", "uint8", "float32"):
             raise _fail(path, f"{where}.conversion", "must be int8, uint8 or float32")
@@ -218,7 +243,8 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
     expand = len(models) * len(boards) * len(data) > 1
     cases = []
     for model, board, datum in itertools.product(models, boards, data):
-        case_id = f"{name}:{model.stem}@{Path(board).stem}:{Path(datum).name}" if expand else name
+        site = Path(board).stem if board else options.get("place", "")
+        case_id = f"{name}:{model.stem}@{site}:{Path(datum).name}" if expand else name
         cases.append(Case(id=case_id, name=name, model=model, board=board, data=datum, budget=budget,
                           tolerances=tolerances, **options))
     return cases

@@ -13,106 +13,33 @@ every float model: ``tinyvid compress`` quantizes it to int8.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from tinyvid.errors import ModelError
+from tinyvid.toolenv import CACHE_ENV, ToolEnv, cache_dir, ensure_tool
 
 ONNX2TF_VERSION = "1.29.24"
-CACHE_ENV = "TINYVID_CACHE_DIR"
-#: Most seconds for creating the converter's environment (TensorFlow is large) and for one conversion.
-INSTALL_TIMEOUT = 1800
+#: Most seconds for one conversion.
 CONVERT_TIMEOUT = 600
-_READY = ".tinyvid-ready"
+#: onnx2tf's environment (created by :mod:`tinyvid.toolenv`, the owner of tool environments).
+ONNX2TF = ToolEnv(f"onnx2tf-{ONNX2TF_VERSION}", (f"onnx2tf=={ONNX2TF_VERSION}",), "ONNX import", ModelError)
 
-
-def cache_dir() -> Path:
-    """tinyvid's cache folder: ``$TINYVID_CACHE_DIR``, else ``$XDG_CACHE_HOME/tinyvid``,
-    else ``~/.cache/tinyvid``."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "tinyvid"
+__all__ = ["CACHE_ENV", "ONNX2TF", "ONNX2TF_VERSION", "cache_dir", "converter_dir", "ensure_converter",
+           "onnx_to_tflite"]
 
 
 def converter_dir() -> Path:
     """The virtual environment onnx2tf runs in."""
-    return cache_dir() / f"onnx2tf-{ONNX2TF_VERSION}"
-
-
-def _venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return ONNX2TF.path
 
 
 def ensure_converter(*, progress: bool = False) -> Path:
     """The Python of onnx2tf's environment, created (``python -m venv`` and ``pip
     install onnx2tf==ONNX2TF_VERSION`` with its own pins) when it is not there yet."""
-    venv = converter_dir()
-    python = _venv_python(venv)
-    if (venv / _READY).is_file() and python.is_file():
-        return python
-    hint = (f"check the network and the free space in {venv.parent} (set {CACHE_ENV} to use another folder), "
-            "then run the import again")
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(venv.parent / f"{venv.name}.lock", hint):
-        if (venv / _READY).is_file() and python.is_file():
-            return python  # another tinyvid made it while this one waited
-        _create(venv, python, hint, progress)
-    return python
-
-
-@contextlib.contextmanager
-def _locked(path: Path, hint: str):
-    """One tinyvid at a time creates the environment; the others wait (at most INSTALL_TIMEOUT)."""
-    import fcntl
-
-    with open(path, "w") as handle:
-        deadline = time.monotonic() + INSTALL_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ModelError(f"waited {INSTALL_TIMEOUT} s for another tinyvid to set up onnx2tf "
-                                     f"(lock {path})", hint) from None
-                time.sleep(1.0)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _create(venv: Path, python: Path, hint: str, progress: bool) -> None:
-    if venv.exists():
-        shutil.rmtree(venv, ignore_errors=True)  # a half-made environment from an interrupted install
-    if progress:
-        print(f"note: setting up onnx2tf {ONNX2TF_VERSION} for ONNX import in {venv} (once; a few minutes)",
-              file=sys.stderr, flush=True)
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    steps = [
-        [base, "-m", "venv", str(venv)],
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", f"onnx2tf=={ONNX2TF_VERSION}"],
-    ]
-    for step in steps:
-        try:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as exc:
-            shutil.rmtree(venv, ignore_errors=True)
-            raise ModelError(f"setting up onnx2tf for ONNX import took more than {INSTALL_TIMEOUT} s", hint) from exc
-        if proc.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            lines = [line for line in (proc.stderr or proc.stdout).splitlines()
-                     if line.strip() and "is ignored" not in line]
-            raise ModelError(f"cannot set up onnx2tf for ONNX import: {(lines or ['exit ' + str(proc.returncode)])[-1][:200]}",
-                             hint)
-    (venv / _READY).write_text(f"onnx2tf=={ONNX2TF_VERSION}\n")
+    return ensure_tool(ONNX2TF, progress=progress)
 
 
 def onnx_to_tflite(path, *, progress: bool = False) -> bytes:
