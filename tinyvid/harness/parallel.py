@@ -84,13 +84,15 @@ def run_parallel(cases: Sequence, measure: Callable, *, jobs: int, progress: Cal
             thread.start()
 
     def finish(index: int, outcome, exc: BaseException | None) -> None:
-        nonlocal failure
+        nonlocal failure, stopped_by
         thread, started = running.pop(index)
         if key(cases[index]) is not None:
             busy.discard(key(cases[index]))
         if exc is None:
             results[index] = outcome
-        elif isinstance(exc, KeyboardInterrupt):
+        elif isinstance(exc, KeyboardInterrupt):  # the case was stopped, or stops the run as a serial run stops
+            if stopped_by is None and not isinstance(exc, CaseStopped):
+                stopped_by = interrupt_name(exc)
             results[index] = CaseOutcome(cases[index], error=f"interrupted by {stopped_by or interrupt_name(exc)}",
                                          seconds=time.monotonic() - started)
         elif failure is None:
@@ -104,7 +106,7 @@ def run_parallel(cases: Sequence, measure: Callable, *, jobs: int, progress: Cal
             except queue.Empty:
                 continue
             finish(index, outcome, exc)
-            if failure is not None:
+            if failure is not None or stopped_by is not None:
                 break
             start_ready()
     except KeyboardInterrupt as exc:
