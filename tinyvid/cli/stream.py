@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from tinyvid.cli.options import POSITIVE, PortURL, json_flag, output_file_option, output_option, place_options
+from tinyvid.cli.options import power_option
 from tinyvid.errors import EXIT_OK, EXIT_REGRESSION
 
 _SMOOTH = ("none", "avg", "vote", "hyst")
@@ -33,6 +34,7 @@ def _roi(ctx, param, value):
 @click.option("--port", type=PortURL(), help="Serial port URL of a board (/dev/ttyACM0, socket://HOST:PORT, exec:PATH).")
 @place_options
 @click.option("--board", help="Board name, for --port (its clock and power figures).")
+@power_option
 @click.option("--camera", type=click.IntRange(0), help="Stream from OpenCV camera N instead of SOURCE.")
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The int8 .tflite the board runs (default: the project's): the host reference.")

@@ -3,7 +3,8 @@ volts x active current x the time the board works (``[power]`` of the board file
 
 from __future__ import annotations
 
-#: Sleep current assumed for a duty-cycled stream when neither the board file nor the user gives one.
+#: Sleep current assumed (mA) when neither the board file nor the user gives one: a Cortex-M MCU
+#: in a stop mode with its RAM kept is typically tens of uA.
 DEFAULT_SLEEP_MA = 0.05
 
 

@@ -144,8 +144,15 @@ def format_report(r: dict) -> str:
     if "accuracy_board" in r:
         lines.append(f"  accuracy       board {_fmt(r['accuracy_board'], '.1%')}, host on every frame "
                      f"{_fmt(r['accuracy_host_every_frame'], '.1%')}")
-    if r.get("energy_per_frame_uj") is not None:
-        lines.append(f"  energy         {r['energy_per_frame_uj']:,.1f} uJ per frame ({r['energy_per_frame_every_frame_uj']:,.1f}"
+    if r.get("energy_source") == "measured":
+        lines.append(f"  energy         {r['energy_per_frame_uj']:,.1f} uJ per frame (measured), average "
+                     f"{r['average_power_mw']:.3f} mW over the stream"
+                     + (f"; the estimate: {r['energy_estimate_per_frame_uj']:,.1f} uJ per frame"
+                        if r.get("energy_estimate_per_frame_uj") is not None else ""))
+        lines.append(f"                 {r['energy_basis']}")
+    elif r.get("energy_per_frame_uj") is not None:
+        lines.append(f"  energy         {r['energy_per_frame_uj']:,.1f} uJ per frame (estimate; "
+                     f"{r['energy_per_frame_every_frame_uj']:,.1f}"
                      f" without the gate, {r['energy_saved_fraction']:.1%} saved); at {r['target_fps']:g} fps duty "
                      f"cycle {r['duty_cycle']:.1%}, average {r['average_power_mw']:.3f} mW"
                      + ("" if r["sustains_target_fps"] else " (the board cannot keep up with that rate)"))

@@ -17,9 +17,6 @@ from tinyvid.video.sources import StreamFrames, load_stream
 
 LINKS = ("auto", "file", "serial")
 STAGES = ("rx", "gate", "pre", "model", "post")
-#: sleep current assumed when the board file gives none (mA): a Cortex-M MCU in a
-#: stop mode with its RAM kept is typically tens of uA
-DEFAULT_SLEEP_MA = 0.05
 
 
 @dataclass
@@ -113,11 +110,14 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         board_obj = session.board or board_of_firmware(client)
         chosen = _choose_link(link, session)
         say(f"streaming {len(payloads)} frames over the {'frame file (semihosting)' if chosen == 'file' else 'serial link'}")
-        got, rejected, repeated, wall = _run(StreamLink(client), payloads, mask, gate, smoothing, chosen, progress)
+        got, rejected, repeated, wall, measured = _measured_run(client, board_obj, payloads, mask, gate, smoothing,
+                                                                chosen, progress)
         stats = StreamLink(client).stats()
         host_out = [reference(data) for data in payloads]
     result = _report(frames, payloads, got, rejected, repeated, wall, host_out, gate, smoothing, mask, info, board_obj, fmt,
                      target_fps, sleep_ma, chosen, stats, calibration, model_path, notes)
+    if measured is not None:
+        _measured_energy(result.report, measured)
     if out_dir is not None:
         from tinyvid.video.report import write_outputs
 
@@ -127,6 +127,27 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
 
         result.files = {"video": str(write_video(result, frames, Path(video_out)))}
     return result
+
+
+def _measured_run(client, board, payloads, mask, gate, smoothing, chosen: str, progress: bool):
+    """``_run`` with the run's power monitor (``--power`` or the board file's) capturing
+    the whole stream, lined up by the board's clock at its start and end."""
+    from tinyvid.power.monitor import EnergyMeter, run_power
+
+    meter = EnergyMeter.for_board(run_power(), board)
+    if meter is None:
+        return (*_run(StreamLink(client), payloads, mask, gate, smoothing, chosen, progress), None)
+    with meter:
+        meter.start(client)
+        out = _run(StreamLink(client), payloads, mask, gate, smoothing, chosen, progress)
+        return (*out, meter.finish_span(client, len(payloads)))
+
+
+def _measured_energy(r: dict, measured) -> None:
+    """A monitor's figures replace the estimate's (kept as ``energy_estimate_per_frame_uj``)."""
+    r["energy_estimate_per_frame_uj"] = r.get("energy_per_frame_uj")
+    r.update({"energy_per_frame_uj": measured.energy_uj, "average_power_mw": measured.average_power_mw,
+              "energy_source": "measured", "energy_basis": measured.basis, "power_monitor": measured.monitor})
 
 
 def _run(link: StreamLink, payloads: list[bytes], mask, gate, smoothing, chosen: str, progress: bool):
@@ -282,29 +303,15 @@ def _max_gap(infer: np.ndarray) -> int:
 
 
 def _energy(r: dict, board, mean_s: float, every_s: float, target_fps, sleep_ma) -> None:
-    power = getattr(board, "power", None)
-    if power is None or not mean_s:
+    from tinyvid.power.estimate import stream_estimate
+
+    fps = float(target_fps) if target_fps else r["fps_stream"]
+    estimate = stream_estimate(board, mean_s, every_s, fps, sleep_ma)
+    if estimate is None:
         r["energy_per_frame_uj"] = None
         r["notes"].append("the board file has no [power] section: no energy estimate")
         return
-    sleep = sleep_ma if sleep_ma is not None else getattr(power, "sleep_ma", None)
-    sleep_basis = "given" if sleep_ma is not None else ("from the board file" if sleep is not None else "assumed")
-    sleep = DEFAULT_SLEEP_MA if sleep is None else float(sleep)
-    # V x mA x s = mJ; x 1000 for uJ
-    r["energy_per_frame_uj"] = power.volts * power.active_ma * mean_s * 1e3
-    r["energy_per_frame_every_frame_uj"] = power.volts * power.active_ma * every_s * 1e3
-    r["energy_saved_fraction"] = 1.0 - mean_s / every_s if every_s else None
-    fps = float(target_fps) if target_fps else r["fps_stream"]
-    period = 1.0 / fps
-    duty = mean_s / period
-    r["target_fps"] = fps
-    r["duty_cycle"] = duty
-    r["sustains_target_fps"] = duty <= 1.0
-    d = min(duty, 1.0)
-    r["average_power_mw"] = power.volts * (power.active_ma * d + sleep * (1 - d))
-    r["sleep_ma"] = sleep
-    r["energy_basis"] = (f"estimate: {power.volts:g} V x {power.active_ma:g} mA active ({power.source}), "
-                         f"{sleep:g} mA asleep ({sleep_basis}), at {fps:g} frames per second")
+    r.update(estimate)
 
 
 def _accuracy(r: dict, frames: StreamFrames, labels, raw_labels, host_labels, have, outputs: int) -> None:
