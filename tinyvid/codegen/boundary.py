@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from tinyvid.codegen.fold import fold_shape_arithmetic
+from tinyvid.codegen.fold import fold_padding, fold_shape_arithmetic
 from tinyvid.model.graph import Graph, Quantization
 
 _FLOAT = ("float32",)
@@ -52,7 +52,7 @@ def strip_float_io(graph: Graph) -> Graph:
     """The graph the C code generator takes: int8 C inputs and outputs (float boundary
     QUANTIZE / DEQUANTIZE dropped, uint8 boundaries seen as int8) and its shape arithmetic
     folded into constants (:mod:`tinyvid.codegen.fold`); the graph itself when neither applies."""
-    graph = fold_shape_arithmetic(graph)
+    graph = fold_padding(fold_shape_arithmetic(graph))
     consumers: dict[int, list] = {}
     for op in graph.operators:
         for i in op.inputs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyvid.codegen import quant
+from tinyvid.codegen.fold import EXPLICIT_PADDING
 from tinyvid.codegen.overlap import window_overlap
 from tinyvid.codegen.ops.base import KernelCall, LoweringContext, shape_nhwc
 
@@ -24,7 +25,14 @@ def window_params(ctx: LoweringContext, x, y, w, in_shape, out_shape, kernel, ch
     pad = ctx.padding()
     sh, sw = ctx.positive("stride_h"), ctx.positive("stride_w")
     dh, dw = ctx.positive("dilation_h_factor"), ctx.positive("dilation_w_factor")
-    eh, ew = quant.out_size(pad, h, kh, sh, dh), quant.out_size(pad, wd, kw, sw, dw)
+    explicit = ctx.op.options.get(EXPLICIT_PADDING)  # a PAD folded into this VALID window (codegen.fold)
+    if explicit is not None:
+        top, bottom, left, right = explicit
+        eh, ew = quant.out_size(pad, h + top + bottom, kh, sh, dh), quant.out_size(pad, wd + left + right, kw, sw, dw)
+        pad_h, pad_w = top, left
+    else:
+        eh, ew = quant.out_size(pad, h, kh, sh, dh), quant.out_size(pad, wd, kw, sw, dw)
+        pad_h, pad_w = quant.padding_offset(pad, h, kh, sh, dh, oh), quant.padding_offset(pad, wd, kw, sw, dw, ow)
     ctx.check((eh, ew) == (oh, ow), f"output is {oh}x{ow} but {pad} padding gives {eh}x{ew}")
     scales = ctx.per_channel_scales(w, oc, channel_axis)
     mult, shift = _multipliers(x.quantization.scale, scales, y.quantization.scale)
@@ -34,7 +42,7 @@ def window_params(ctx: LoweringContext, x, y, w, in_shape, out_shape, kernel, ch
         ("out_h", oh), ("out_w", ow), ("out_c", oc),
         ("k_h", kh), ("k_w", kw), filter_param,
         ("stride_h", sh), ("stride_w", sw), ("dil_h", dh), ("dil_w", dw),
-        ("pad_h", quant.padding_offset(pad, h, kh, sh, dh, oh)), ("pad_w", quant.padding_offset(pad, wd, kw, sw, dw, ow)),
+        ("pad_h", pad_h), ("pad_w", pad_w),
         ("in_offset", -x.quantization.zero_point), ("out_offset", y.quantization.zero_point),
         ("act_min", act_min), ("act_max", act_max),
     ]
