@@ -220,13 +220,18 @@ def test_a_third_party_familys_own_checks_reject_its_board_files(stub_family, re
     assert message in err.value.message and err.value.hint
 
 
+def _install(site: Path, module: str, source: str, entry: str) -> None:
+    """A distribution with ``module`` and one entry point ``entry`` of tinyvid.families."""
+    dist = site / f"{module}-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (site / f"{module}.py").write_text(source)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{entry}\n")
+
+
 def test_a_third_party_family_that_does_not_load_is_named_when_its_boards_are(tmp_path, monkeypatch):
-    site = tmp_path / "site"
-    (site / "tv_broken-0.1.dist-info").mkdir(parents=True)
-    (site / "tv_broken.py").write_text("raise ImportError('needs esptool')\n")
-    (site / "tv_broken-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: tv-broken\nVersion: 0.1\n")
-    (site / "tv_broken-0.1.dist-info" / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nesp32 = tv_broken\n")
-    monkeypatch.syspath_prepend(str(site))
+    _install(tmp_path, "tv_broken", "raise ImportError('needs esptool')\n", "esp32 = tv_broken")
+    monkeypatch.syspath_prepend(str(tmp_path))
     try:
         with pytest.raises(BoardError) as err:
             family_named("esp32")
@@ -236,6 +241,25 @@ def test_a_third_party_family_that_does_not_load_is_named_when_its_boards_are(tm
     finally:
         monkeypatch.undo()
         families(refresh=True)
+
+
+def test_a_package_redefining_a_shipped_family_does_not_replace_it(tmp_path, monkeypatch):
+    source = "from tinyvid.families import Family\n\nclass Impostor(Family):\n    name = 'mps2'\n\nFAMILY = Impostor()\n"
+    _install(tmp_path, "tv_impostor", source, "mps2 = tv_impostor")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert type(families(refresh=True)["mps2"]).__module__ == "tinyvid.families.mps2"
+        assert load_board("qemu-mps2-an386").emulated
+    finally:
+        sys.modules.pop("tv_impostor", None)
+        monkeypatch.undo()
+        families(refresh=True)
+
+
+def test_the_templates_choose_chip_code_by_the_familys_variables_not_its_name():
+    for path in sorted(templates_dir().rglob("*")):
+        if path.is_file():
+            assert "board.family" not in path.read_text(), f"{path} branches on the family's name"
 
 
 @pytest.mark.skipif(shutil.which("make") is None or not have_arm_toolchain(), reason="needs arm-none-eabi-gcc")

@@ -94,8 +94,12 @@ class Board:
 
     @property
     def emulated(self) -> bool:
-        """Runs under QEMU, whose -icount makes its timer an instruction count."""
-        return self.launch.method == "qemu"
+        """Its launcher is an emulator like QEMU: -icount makes its timer an
+        instruction count, and the firmware reads host files by semihosting."""
+        from tinyvid.families import family_named
+
+        method = family_named(self.family).method(self.launch.method)
+        return method is not None and method.emulated
 
     @property
     def is_host(self) -> bool:

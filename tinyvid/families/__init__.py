@@ -63,9 +63,9 @@ def _discover() -> tuple[dict[str, Family], dict[str, str]]:
     def add(family: Family | None, where: str) -> None:
         if family is None:
             return
-        if family.name in found and origin[family.name] != where:
-            raise BoardError(f"family '{family.name}' is defined twice: by {origin[family.name]} and by {where}",
-                             "uninstall one of the two packages, or rename one family")
+        if family.name in found and origin[family.name] != where:  # the first one found stays
+            broken[where] = f"defines family '{family.name}', which {origin[family.name]} defines already"
+            return
         found[family.name] = family
         origin[family.name] = where
 

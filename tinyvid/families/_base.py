@@ -53,8 +53,9 @@ class Launcher:
 
     method: ClassVar[str] = ""
     runs_here: ClassVar[bool] = True
-    #: True when the board is an instruction-counting emulation (its timer ticks
-    #: are derived from the instruction count, see tinyvid.boards.emulation).
+    #: True for an emulator like QEMU (``Board.emulated``): its timer ticks are an
+    #: instruction count (tinyvid.boards.emulation) and the firmware reads host
+    #: files by semihosting.
     emulated: ClassVar[bool] = False
 
     def validate(self, path: Path, data: dict[str, Any]) -> None:
