@@ -61,7 +61,8 @@ def residual_block(rng, *, h: int, w: int, c: int, acts=("RELU", "RELU", "NONE")
 
 
 def variants(model: bytes, optimize: str = "speed") -> list[str]:
-    return [c.variant for c in lower_graph(load_graph(model), "model", "dsp", {"optimize": optimize}).calls]
+    """The kernels as emitted (a fused ADD kept only where it makes the arena smaller)."""
+    return [c.variant for c in lower_and_plan(load_graph(model), "model", "dsp", {"optimize": optimize})[0].calls]
 
 
 # --- which ADDs qualify -----------------------------------------------------------------
@@ -126,8 +127,11 @@ def test_the_fused_block_takes_no_bytes_for_the_convolution_output():
 def test_resnet8_arena_is_within_six_tenths_of_tflm(resnet8_model):
     """TFLM's arena_used for resnet8 on an M4 is 54,996 bytes (benchmarks/peers)."""
     lowered, plan = lower_and_plan(load_graph(resnet8_model), "m", "dsp")
-    assert [c.variant for c in lowered.calls].count("fused") == 3
+    # the first block's ADD sets the peak; the others are kept apart (fewer instructions, same arena)
+    assert [c.variant for c in lowered.calls].count("fused") == 1
     assert plan.arena_bytes <= 0.6 * 54_996
+    everything = lower_graph(load_graph(resnet8_model), "m", "dsp")
+    assert [c.variant for c in everything.calls].count("fused") == 3
 
 
 @pytest.mark.emulated

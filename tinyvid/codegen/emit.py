@@ -79,9 +79,20 @@ def _info(t) -> TensorInfo:
 
 
 def lower_and_plan(graph, prefix: str, target: str = "c", options: dict | None = None):
-    """The lowered int8 graph and its memory plan (nothing written)."""
+    """The lowered int8 graph and its memory plan (nothing written).
+
+    A residual ADD finished by its producer (:mod:`tinyvid.codegen.fuse`) saves a tensor
+    but costs its kernel a read per output: each is kept only if the arena grows without it."""
     lowered = lower_graph(graph, prefix, target, options)
-    return lowered, plan_memory(lowered.graph, lowered.aliases, lowered.overlaps)
+    plan = plan_memory(lowered.graph, lowered.aliases, lowered.overlaps)
+    keep = {k for k, c in enumerate(lowered.calls) if c.fused_op is not None}
+    for k in sorted(keep):
+        trial = lower_graph(graph, prefix, target, {**(options or {}), "fuse": frozenset(keep - {k})})
+        trial_plan = plan_memory(trial.graph, trial.aliases, trial.overlaps)
+        if trial_plan.arena_bytes <= plan.arena_bytes:
+            keep.discard(k)
+            lowered, plan = trial, trial_plan
+    return lowered, plan
 
 
 def generate_c(graph, prefix: str, *, trace: bool = False, target: str = "c",

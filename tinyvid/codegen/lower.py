@@ -74,6 +74,8 @@ def lower_graph(graph: Graph, prefix: str, target: str = "c", options: dict | No
     consts: dict[str, ConstArray] = {}
     calls = []
     residuals = residual_adds(graph) if target != "c" else {}
+    if (options or {}).get("fuse") is not None:  # only these producers (positions) may finish their ADD
+        residuals = {k: r for k, r in residuals.items() if k in options["fuse"]}
     done_by: dict[int, int] = {}  # ADD position -> the position of the call that computed it
     for k, op in enumerate(graph.operators):
         ctx = LoweringContext(graph, op, prefix, consts, target, options)

@@ -85,10 +85,10 @@ def _unit(board) -> tuple[str, float]:
 def kernel_variants(graph, target: str | None, optimize: str | None = None) -> list[str]:
     """Which kernel the code generator picks for each operator of the int8 ``graph`` for ``target``
     and ``optimize`` (as the project was generated)."""
-    from tinyvid.codegen.lower import lower_graph
+    from tinyvid.codegen.emit import lower_and_plan
 
     try:
-        return [c.variant for c in lower_graph(graph, "tvp", target or "c", {"optimize": optimize or "speed"}).calls]
+        return [c.variant for c in lower_and_plan(graph, "tvp", target or "c", {"optimize": optimize or "speed"})[0].calls]
     except ModelError:
         return ["?"] * len(graph.operators)
 
