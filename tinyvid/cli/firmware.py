@@ -63,16 +63,18 @@ def boards_command(as_json: bool) -> None:
 @click.option("--optimize", type=click.Choice(["auto", "speed", "size"]), default="auto", show_default=True,
               help="speed: pre-widened weights where the kernels gain from it; size: the least flash; "
                    "auto: speed when it fits the board's flash.")
+@click.option("--detect-threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="A detector's (heat-map output's) score threshold for the centroids the board decodes [0.5].")
 @json_flag("what was written")
 def project_command(model: Path, board: str, out_dir: Path, model_id, conversion, prefix: str, kernels: str,
-                    optimize: str, as_json: bool) -> None:
+                    optimize: str, detect_threshold, as_json: bool) -> None:
     """Generate a firmware project for BOARD from MODEL (an int8 .tflite, or a folder
     that 'tinyvid emit' wrote)."""
     from tinyvid.project import generate_project
 
     project = generate_project(model, board, out_dir, model_id=model_id, conversion=conversion, prefix=prefix,
                                kernels=None if kernels == "auto" else kernels,
-                               optimize=None if optimize == "auto" else optimize)
+                               optimize=None if optimize == "auto" else optimize, detect_threshold=detect_threshold)
     info = project.model
     if as_json:
         click.echo(json.dumps({
@@ -86,6 +88,8 @@ def project_command(model: Path, board: str, out_dir: Path, model_id, conversion
         f"wrote {project.path} for {project.board.name}: model id {project.model_id}, conversion {project.conversion}, "
         f"input {'x'.join(map(str, info.input.shape))}, arena {info.arena_bytes} bytes, {info.macs} MACs, "
         f"{project.manifest.get('kernels')} kernels"
+        + (f"; centroids decoded on the board (score >= {project.manifest['detector']['probability']:g})"
+           if project.manifest.get("detector") else "")
     )
     click.echo(f"next: tinyvid build {project.path}")
 

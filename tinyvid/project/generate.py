@@ -152,6 +152,9 @@ def _detector(model_path: Path, info: ModelInfo, detect: bool | None, threshold:
     from tinyvid.detect.firmware import detector_settings, ends_in_heatmap
 
     if detect is False or (detect is None and not ends_in_heatmap(model_path)):
+        if threshold is not None:
+            raise UsageError(f"a detection threshold was given, but {model_path.name} is not a detector (its output "
+                             "is not a per-cell softmax heat map)", "leave out --detect-threshold for this model")
         return None
     return detector_settings(info.output.shape, info.output.scale, info.output.zero_point,
                              **({"threshold": threshold} if threshold is not None else {}))
