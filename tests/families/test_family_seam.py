@@ -59,6 +59,7 @@ class StubLauncher(Launcher):
 class StubFamily(Family):
     name = "stubsim"
     templates = ("stubhost",)
+    cores = ("host",)
     native = True
     serial_drivers = ("stdio",)
     flash_sections = (".text", ".rodata")

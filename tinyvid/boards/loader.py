@@ -81,8 +81,6 @@ _TABLES = {
     "power": POWER_TABLE,
     "compute": {"peak_macs_per_cycle": ((float, int), True)},
 }
-_CORES = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "host"}
-_FPUS = {"none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16"}
 _TIMERS = {"systick", "dwt", "host"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _USB_ID = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{4}$")
@@ -217,11 +215,11 @@ def _validate(path: Path, data: dict[str, Any]):
         raise _fail(path, "name", f"'{data['name']}' is not a valid board name", "use lower-case letters, digits, '-' and '_'")
     if data["name"] != path.stem:
         raise _fail(path, "name", f"'{data['name']}' differs from the file name", f"name the file {data['name']}.toml")
-    _one_of(path, "core", data["core"], _CORES)
-    _one_of(path, "fpu", data["fpu"], _FPUS)
     found = families()
     _one_of(path, "family", data["family"], found)
     family = found[data["family"]]
+    _one_of(path, "core", data["core"], family.cores)
+    _one_of(path, "fpu", data["fpu"], family.fpus)
     root = family.template_root() or templates_dir()
     _one_of(path, "template", data["template"], {name for name in family.templates if (root / name).is_dir()})
     if family.toolchain(data["toolchain"]) is None:

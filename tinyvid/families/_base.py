@@ -95,6 +95,9 @@ class Family:
     native: ClassVar[bool] = False
     #: the ``[serial] driver`` values its boards use
     serial_drivers: ClassVar[tuple[str, ...]] = ()
+    #: the ``core`` and ``fpu`` values its boards may have
+    cores: ClassVar[tuple[str, ...]] = ()
+    fpus: ClassVar[tuple[str, ...]] = ("none",)
     #: the section-name prefixes counted as flash and as RAM
     flash_sections: ClassVar[tuple[str, ...]] = FLASH_SECTIONS
     ram_sections: ClassVar[tuple[str, ...]] = RAM_SECTIONS

@@ -19,6 +19,8 @@ _CROSS_GCC = re.compile(r"^(?P<prefix>\S*[^/\s]-)gcc$")
 
 class CortexMFamily(Family):
     templates = ("cortex-m",)
+    cores = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")  # -mcpu
+    fpus = ("none", "fpv4-sp-d16", "fpv5-sp-d16", "fpv5-d16")  # -mfpu, hard float ABI
     #: the NVIC interrupt number of each UART's receive interrupt, by the UART's
     #: base address (``[serial] base``); a UART missing here is polled only, and
     #: its board cannot stream double-buffered

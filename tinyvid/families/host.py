@@ -16,6 +16,7 @@ class Host(Family):
     templates = ("host",)
     native = True
     serial_drivers = ("stdio",)
+    cores = ("host",)
 
     def methods(self):
         return (NativeLauncher(),)
