@@ -91,7 +91,7 @@ def table(records: list[dict], front_keys: set, chosen: str | None) -> str:
     for r in records:
         mark = ("R" if r["key"] == chosen else "") + ("*" if r["key"] in front_keys else "")
         if r.get("error"):
-            rows.append((r["label"], mark, "error: " + r["error"].splitlines()[0][:70]) + ("",) * 10)
+            rows.append((r["label"], mark, "error") + ("",) * 10)  # the message is listed under the table
             continue
         if not r.get("fits"):
             rows.append((r["label"], mark, _pct(r.get("accuracy")), _pct(r.get("test_accuracy")), "-",
@@ -145,5 +145,6 @@ def format_result(result) -> str:
         lines.append(f"no point fits {limits['name']} within the budget ({budget})")
     if result.errors:
         lines.append(f"{len(result.errors)} point(s) failed: rerun to retry them (the others are cached)")
+        lines += [f"  {r['label']}: {r['error'].splitlines()[0]}" for r in result.errors]
     lines.append("wrote: " + ", ".join(result.files.values()))
     return "\n".join(lines)
