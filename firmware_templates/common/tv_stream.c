@@ -11,6 +11,9 @@
 #include "tv_config.h"
 #include "tv_gate.h"
 #include "tv_smooth.h"
+#if TV_DETECT
+#include "tv_detect.h"
+#endif
 #if TV_HOST_FILES == 2
 #include <stdio.h>
 #endif
@@ -161,6 +164,9 @@ static int process_frame(const uint8_t *hdr, const uint8_t *payload, uint64_t t0
     if (st.have_raw) {
         put_hex_line("m-tv-raw-[", st.raw);
         put_hex_line("m-tv-smooth-[", st.smoothed);
+#if TV_DETECT
+        tv_detect_put(st.raw); /* the centroids of the raw output */
+#endif
     }
     return 0;
 }

@@ -41,6 +41,7 @@ class BoardFrame:
     label: int = -1
     raw: bytes | None = None
     smooth: bytes | None = None
+    detections: str | None = None  # a detector's m-tv-detections body (centroids of raw)
     host_s: float = 0.0          # host time from sending the frame to the end of its reply
 
 
@@ -55,6 +56,8 @@ def parse_frames(records: list[p.Record]) -> list[BoardFrame]:
     """The frames in a reply, in order."""
     frames: list[BoardFrame] = []
     for record in records:
+        if record.kind == p.TV_DETECTIONS and frames:
+            frames[-1].detections = record.value
         if record.kind != p.TV_INFO:
             continue
         key, value = record.value

@@ -141,6 +141,10 @@ def format_report(r: dict) -> str:
         f"  flicker        {_fmt(r['flicker_smoothed_per_min'], ',.1f')} label changes per minute (raw "
         f"{_fmt(r['flicker_raw_per_min'], ',.1f')}, every frame on the host {_fmt(r['flicker_every_frame_per_min'], ',.1f')})",
     ]
+    if "detections_compared" in r:
+        lines.append(f"  detections     {r['detections_match_host']}/{r['detections_compared']} frames decoded on the "
+                     f"board as the host decodes their raw output; {_fmt(r['objects_per_frame_board'], '.2f')} objects "
+                     f"per frame (host on every frame {_fmt(r['objects_per_frame_host_every_frame'], '.2f')})")
     if "accuracy_board" in r:
         lines.append(f"  accuracy       board {_fmt(r['accuracy_board'], '.1%')}, host on every frame "
                      f"{_fmt(r['accuracy_host_every_frame'], '.1%')}")

@@ -115,7 +115,8 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         stats = StreamLink(client).stats()
         host_out = [reference(data) for data in payloads]
     result = _report(frames, payloads, got, rejected, repeated, wall, host_out, gate, smoothing, mask, info, board_obj, fmt,
-                     target_fps, sleep_ma, chosen, stats, calibration, model_path, notes)
+                     target_fps, sleep_ma, chosen, stats, calibration, model_path, notes,
+                     detector=session.manifest.get("detector"))
     if measured is not None:
         _measured_energy(result.report, measured)
     if out_dir is not None:
@@ -180,7 +181,7 @@ def _run(link: StreamLink, payloads: list[bytes], mask, gate, smoothing, chosen:
 
 def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected, repeated: int, wall: float, host_out: list[bytes],
             gate: GateConfig, smoothing: SmoothConfig, mask, info, board, fmt, target_fps, sleep_ma, chosen,
-            stats, calibration, model_path, notes) -> StreamResult:
+            stats, calibration, model_path, notes, detector: dict | None = None) -> StreamResult:
     from tinyvid.harness.bench import work_unit_for
 
     n = len(payloads)
@@ -271,6 +272,20 @@ def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected
         recall, events, missed = gate_recall(board_infer, frames.active)
         r.update({"event_frames": int(frames.active.sum()), "events": events, "events_missed": missed,
                   "event_recall": recall})
+    if detector:
+        from tinyvid.harness.validate import reference_detections
+
+        board_dets = [f.detections if f is not None else None for f in ok]
+        decoded = [reference_detections(detector, raw[i].tobytes()) if have[i] else None for i in range(n)]
+        host_dets = [reference_detections(detector, b) for b in host_out]
+        compared = [i for i in range(n) if board_dets[i] is not None and decoded[i] is not None]
+        r["detections_compared"] = len(compared)
+        r["detections_match_host"] = sum(board_dets[i] == decoded[i] for i in compared)
+        r["objects_per_frame_board"] = (float(np.mean([int(board_dets[i].split(";")[0]) for i in compared]))
+                                        if compared else None)
+        r["objects_per_frame_host_every_frame"] = float(np.mean([int(d.split(";")[0]) for d in host_dets]))
+    else:
+        board_dets = host_dets = None
     _accuracy(r, frames, labels, raw_labels, host_labels, have, out_bytes)
     if calibration is not None:
         r["calibration"] = calibration.to_json()
@@ -292,6 +307,9 @@ def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected
         row["event"] = int(frames.active[i]) if frames.active is not None else ""
         row["raw"] = raw[i].tobytes().hex() if have[i] else ""
         row["smoothed"] = f.smooth.hex() if f and f.smooth else ""
+        if board_dets is not None:  # count;class,row,col,score;... as the board prints them
+            row["detections"] = board_dets[i] or ""
+            row["host_detections"] = host_dets[i]
         timeline.append(row)
     return StreamResult(r, timeline)
 
