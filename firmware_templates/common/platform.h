@@ -32,4 +32,23 @@ void plat_timer_sync(void);
  * boards: stops in a loop). */
 void plat_exit(int code);
 
+/* Receiving while the program computes (double-buffered streaming, tv_stream.c).
+ * plat_rx_start(handler, wanted): from now on each byte received is given to
+ * handler() as it arrives -- from the UART's receive interrupt on a Cortex-M, from
+ * a reader thread on the host board -- until handler() returns 0 (it returns how
+ * many more bytes it wants; wanted is that count at the start). Later bytes wait
+ * for plat_getc(). Returns 0, or -1 when this board has no receive interrupt.
+ * plat_rx_stop(): ends it early (an error). plat_rx_wait(flag, timeout_us): waits
+ * (asleep where the core can) until *flag is non-zero; 0, PLAT_TIMEOUT or
+ * PLAT_EOF (the input ended). */
+typedef uint32_t (*plat_rx_handler)(uint8_t byte);
+int plat_rx_start(plat_rx_handler handler, uint32_t wanted);
+void plat_rx_stop(void);
+int plat_rx_wait(const volatile uint32_t *flag, uint64_t timeout_us);
+/* A periodic interrupt calling fn() every period_ticks of the timer, from its
+ * first period on (an emulated board's modelled link, tv_stream.c); returns 0, or
+ * -1 when the board has no timer for it. */
+int plat_periodic_start(uint64_t period_ticks, void (*fn)(void));
+void plat_periodic_stop(void);
+
 #endif

@@ -89,10 +89,18 @@ static void put_hex_line(const char *head, const int8_t *v)
     out_str("]\r\n");
 }
 
+/* When the frames of tv-frames arrived and ran, in ticks since the command began:
+ * the first and last byte of the frame, the start of its processing (set here)
+ * and its end (set by process_frame, before its lines are printed). */
+typedef struct {
+    uint64_t base, first, last, start, end;
+} frame_times;
+
 /* The payload is in the input buffer, its header in hdr; t0 is the timer when
  * receiving the frame began (the CRC check counts as receiving). Prints the
- * frame's lines. Returns 0, or the model's non-zero status. */
-static int process_frame(const uint8_t *hdr, const uint8_t *payload, uint64_t t0)
+ * frame's lines (with its arrival and processing times when ft is not NULL).
+ * Returns 0, or the model's non-zero status. */
+static int process_frame(const uint8_t *hdr, const uint8_t *payload, uint64_t t0, frame_times *ft)
 {
     uint32_t seq = le32(hdr + 4), crc = le32(hdr + 12);
     int corrupt = crc32(payload, (size_t)TV_DB_BYTES) != crc;
@@ -137,6 +145,9 @@ static int process_frame(const uint8_t *hdr, const uint8_t *payload, uint64_t t0
         label = tv_smooth_step(st.raw, st.smoothed);
     }
     uint64_t post = lap(&t0);
+    if (ft != NULL) {
+        ft->end = plat_ticks() - ft->base;
+    }
     /* printed after every stage was timed */
     out_str("m-tv-frame-[seq=");
     out_u64(seq);
@@ -154,6 +165,12 @@ static int process_frame(const uint8_t *hdr, const uint8_t *payload, uint64_t t0
     put_field("post", post);
     out_str(",label=");
     out_i64(label);
+    if (ft != NULL) {
+        put_field("first", ft->first);
+        put_field("last", ft->last);
+        put_field("start", ft->start);
+        put_field("end", ft->end);
+    }
     out_str("]\r\n");
     if (status_code != 0) {
         out_str("e-[Inference failed with status ");
@@ -239,7 +256,7 @@ static void cmd_frame(void)
         out_str(" bytes]\r\n");
         return;
     }
-    (void)process_frame(hdr, payload, t0);
+    (void)process_frame(hdr, payload, t0, NULL);
 }
 
 /* ---- frames from a file on the host computer ------------------------------ */
@@ -363,7 +380,7 @@ static void cmd_file_frame(int argc, char **argv)
             out_error("tv-file-frame: the file ends inside a frame");
             return;
         }
-        if (process_frame(hdr, payload, t0) != 0) {
+        if (process_frame(hdr, payload, t0, NULL) != 0) {
             return;
         }
     }
@@ -372,6 +389,308 @@ static void cmd_file_frame(int argc, char **argv)
     (void)argv;
     out_error("tv-file-frame: this board reads no files of the host; stream frames with tv-frame");
 #endif
+}
+
+/* ---- runs of frames, single- or double-buffered ---------------------------- */
+
+/* tv-frames N B [P]: N frames, each sent when the board asks for it with
+ * m-tv-next-[i]. B = 1, single-buffered: the board receives the frame into the
+ * input buffer, runs it, then asks for the next, so transfer and inference take
+ * turns. B = 2, double-buffered: the next frame goes into a second buffer while
+ * the current one runs (the UART's receive interrupt; a reader thread on the host
+ * board); the board asks for frame i + 1 as soon as frame i has left that buffer.
+ * Without P the frames come over the serial link. With P (emulated boards) they
+ * come from the open frame file through a modelled link: QEMU's UART has no baud
+ * timing, so a timer interrupt hands the receive path one byte every P timer
+ * ticks, where the UART's receive interrupt would, and starts a frame when the
+ * board asks for it, as the host would. */
+#define SLOT_BYTES (TV_FRAME_HEADER_BYTES + (size_t)TV_DB_BYTES)
+
+static uint8_t rx_buf[TV_DB_BYTES] __attribute__((aligned(8))); /* the second buffer */
+static uint8_t rx_hdr[TV_FRAME_HEADER_BYTES];
+static uint8_t *rx_payload; /* rx_buf, or the input buffer when single-buffered */
+
+/* Shared with the receive interrupt. */
+static volatile struct {
+    uint32_t left;        /* bytes still to come, of all frames */
+    uint32_t pos;         /* bytes of the frame being received */
+    uint32_t full;        /* a whole frame is in, not yet taken */
+    uint32_t spilled;     /* bytes that came while one was (the host sent too early) */
+    uint64_t first, last; /* ticks of the frame's first and last byte */
+} rx;
+
+static uint32_t rx_byte(uint8_t byte)
+{
+    if (__atomic_load_n(&rx.full, __ATOMIC_ACQUIRE)) {
+        rx.spilled = rx.spilled + 1u;
+        return rx.left = rx.left - 1u;
+    }
+    uint32_t pos = rx.pos;
+    if (pos == 0u) {
+        rx.first = plat_ticks();
+    }
+    if (pos < TV_FRAME_HEADER_BYTES) {
+        rx_hdr[pos] = byte;
+    } else {
+        rx_payload[pos - TV_FRAME_HEADER_BYTES] = byte;
+    }
+    if (++pos == (uint32_t)SLOT_BYTES) {
+        rx.last = plat_ticks();
+        pos = 0u;
+        __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE);
+    }
+    rx.pos = pos;
+    return rx.left = rx.left - 1u;
+}
+
+#if TV_HOST_FILES == 1
+/* The modelled link: frames asked for and not yet sent, bytes of the frame on the
+ * line, bytes of the run left in the file, a chunk read ahead by semihosting. */
+static volatile struct {
+    uint32_t asked, in_frame, total, pos, len, failed;
+    uint64_t period;
+} link;
+static uint8_t link_chunk[256];
+
+static void link_tick(void)
+{
+    if (link.pos == link.len) {
+        uint32_t want = link.total < sizeof link_chunk ? link.total : (uint32_t)sizeof link_chunk;
+        link.len = (uint32_t)file_read(link_chunk, want);
+        link.pos = 0u;
+        if (link.len == 0u) {
+            link.failed = 1u;
+            __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE); /* wakes the waiting board */
+            plat_periodic_stop();
+            return;
+        }
+    }
+    uint8_t byte = link_chunk[link.pos];
+    link.pos = link.pos + 1u;
+    link.total = link.total - 1u;
+    link.in_frame = link.in_frame - 1u;
+    if (link.in_frame == 0u) {
+        link.in_frame = (uint32_t)SLOT_BYTES;
+        if (__atomic_sub_fetch(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
+            plat_periodic_stop(); /* the line is idle until the board asks again */
+        }
+    }
+    (void)rx_byte(byte);
+}
+
+/* The board asks the modelled link for one more frame; 0 or -1 (no timer). */
+static int link_ask(void)
+{
+    if (__atomic_fetch_add(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
+        return plat_periodic_start(link.period, link_tick); /* stopped while none was asked */
+    }
+    return 0;
+}
+#endif
+
+static void put_next(uint64_t i)
+{
+    out_str("m-tv-next-[");
+    out_u64(i);
+    out_str("]\r\n");
+    plat_flush();
+}
+
+static void frames_error(const char *what, uint64_t i, uint64_t got)
+{
+    out_str("e-[tv-frames ");
+    out_str(what);
+    out_str(" (frame ");
+    out_u64(i);
+    out_str(", ");
+    out_u64(got);
+    out_str(" of ");
+    out_u64((uint64_t)SLOT_BYTES);
+    out_str(" bytes)]\r\n");
+}
+
+/* Polls one frame from the serial link, with the times of its first and last byte. */
+static int poll_frame(uint8_t *hdr, uint8_t *payload, frame_times *ft, uint64_t i)
+{
+    for (size_t k = 0; k < SLOT_BYTES; ++k) {
+        int c = plat_getc(TV_LOAD_TIMEOUT_US);
+        if (c < 0) {
+            frames_error(c == PLAT_EOF ? "input ended" : "timed out", i, k);
+            if (c == PLAT_EOF) {
+                plat_exit(0);
+            }
+            return -1;
+        }
+        if (k == 0u) {
+            ft->first = plat_ticks() - ft->base;
+        }
+        if (k < TV_FRAME_HEADER_BYTES) {
+            hdr[k] = (uint8_t)c;
+        } else {
+            payload[k - TV_FRAME_HEADER_BYTES] = (uint8_t)c;
+        }
+    }
+    ft->last = plat_ticks() - ft->base;
+    return 0;
+}
+
+/* Parses a decimal number 1..most; 0 for any other text. */
+static uint64_t count_arg(const char *s, uint64_t most)
+{
+    uint64_t v = 0;
+    for (; *s != '\0'; ++s) {
+        if (*s < '0' || *s > '9' || v > most) {
+            return 0;
+        }
+        v = v * 10u + (uint64_t)(*s - '0');
+    }
+    return v <= most ? v : 0;
+}
+
+static uint64_t period_ticks; /* of the modelled link; 0: the serial link */
+
+/* Asks for frame i: a line to the host, and the modelled link starts sending it. */
+static int ask(uint64_t i)
+{
+    put_next(i);
+#if TV_HOST_FILES == 1
+    if (period_ticks != 0u && link_ask() != 0) {
+        out_error("tv-frames: this board has no timer for a modelled link; stream over the serial link");
+        return -1;
+    }
+#endif
+    (void)i;
+    return 0;
+}
+
+static void frames_stop(void)
+{
+    if (period_ticks != 0u) {
+        plat_periodic_stop();
+    } else {
+        plat_rx_stop();
+    }
+}
+
+static void cmd_frames(int argc, char **argv)
+{
+    const uint64_t most = 0xFFFFFFFFu / (uint64_t)SLOT_BYTES; /* all its bytes counted in 32 bits */
+    uint64_t n = argc > 1 ? count_arg(argv[1], most) : 0u;
+    uint64_t buffers = argc > 2 ? count_arg(argv[2], 2u) : 0u;
+    period_ticks = argc > 3 ? count_arg(argv[3], 0xFFFFFFFFu) : 0u;
+    if (n == 0u || buffers == 0u || (argc > 3 && period_ticks < 2u)) {
+        out_str("e-[tv-frames takes a frame count 1..");
+        out_u64(most);
+        out_str(", 1 (single-buffered) or 2 (double-buffered) and on emulated boards the timer ticks a byte of a "
+                "modelled link]\r\n");
+        return;
+    }
+    uint64_t timeout_us = TV_LOAD_TIMEOUT_US;
+#if TV_HOST_FILES == 1
+    if (period_ticks != 0u) {
+        if (file_handle < 0) {
+            out_error("tv-frames: a modelled link reads the frame file: open it first with tv-file-open");
+            return;
+        }
+        link.asked = 0u;
+        link.in_frame = (uint32_t)SLOT_BYTES;
+        link.total = (uint32_t)(n * (uint64_t)SLOT_BYTES);
+        link.pos = link.len = link.failed = 0u;
+        link.period = period_ticks;
+        /* a frame's time on the line, twice, on top of the usual wait */
+        timeout_us += 2u * (uint64_t)SLOT_BYTES * period_ticks / (plat_timer_hz() / 1000000u + 1u);
+    }
+#else
+    if (period_ticks != 0u) {
+        out_error("tv-frames: a modelled link is for emulated boards; this one streams over its serial link");
+        return;
+    }
+#endif
+    out_str("m-tv-frames-[bytes=");
+    out_u64((uint64_t)SLOT_BYTES);
+    put_field("buffers", buffers);
+    put_field("period", period_ticks);
+    out_str("]\r\n");
+    uint8_t *input = dut_input_buffer();
+    rx_payload = buffers == 2u ? rx_buf : input;
+    rx.pos = rx.full = rx.spilled = 0u;
+    rx.left = (uint32_t)(n * (uint64_t)SLOT_BYTES);
+    frame_times ft = {0, 0, 0, 0, 0};
+    plat_timer_sync();
+    ft.base = plat_ticks();
+    int interrupt = period_ticks != 0u || buffers == 2u;
+    if (period_ticks == 0u && buffers == 2u && plat_rx_start(rx_byte, rx.left) != 0) {
+        out_error("tv-frames: this board has no receive interrupt; stream single-buffered (tv-frames N 1)");
+        return;
+    }
+    if (ask(0) != 0) {
+        frames_stop();
+        return;
+    }
+    uint8_t hdr[TV_FRAME_HEADER_BYTES];
+    for (uint64_t i = 0; i < n; ++i) {
+        if (interrupt) {
+            int waited = plat_rx_wait(&rx.full, timeout_us);
+#if TV_HOST_FILES == 1
+            if (period_ticks != 0u && link.failed) {
+                frames_error("read past the end of the frame file", i, rx.pos);
+                return;
+            }
+#endif
+            if (waited != 0) {
+                frames_stop();
+                frames_error(waited == PLAT_EOF ? "input ended" : "timed out", i, rx.pos);
+                if (waited == PLAT_EOF) {
+                    plat_exit(0);
+                }
+                return;
+            }
+            ft.start = plat_ticks() - ft.base;
+            memcpy(hdr, rx_hdr, sizeof hdr);
+            if (buffers == 2u) {
+                memcpy(input, rx_buf, (size_t)TV_DB_BYTES);
+            }
+            ft.first = rx.first - ft.base;
+            ft.last = rx.last - ft.base;
+            if (rx.spilled != 0u) {
+                frames_stop();
+                frames_error("received bytes before it asked for them", i, rx.spilled);
+                return;
+            }
+            __atomic_store_n(&rx.full, 0u, __ATOMIC_RELEASE);
+            /* double-buffered: the second buffer is free, frame i + 1 may come while frame i runs */
+            if (buffers == 2u && i + 1u < n && ask(i + 1u) != 0) {
+                frames_stop();
+                return;
+            }
+        } else {
+            if (poll_frame(hdr, input, &ft, i) != 0) {
+                return;
+            }
+            ft.start = plat_ticks() - ft.base;
+        }
+        if (check_header(hdr, "tv-frames") != 0) {
+            if (interrupt) {
+                frames_stop();
+            }
+            return;
+        }
+        int status = process_frame(hdr, input, ft.base + ft.start, &ft);
+        plat_flush();
+        if (status != 0) {
+            if (interrupt) {
+                frames_stop();
+            }
+            return;
+        }
+        if (buffers == 1u && i + 1u < n && ask(i + 1u) != 0) {
+            frames_stop();
+            return;
+        }
+    }
+    if (period_ticks != 0u) {
+        plat_periodic_stop();
+    }
 }
 
 /* ---- settings ------------------------------------------------------------- */
@@ -560,6 +879,8 @@ int tv_stream_command(int argc, char **argv)
     const char *name = argv[0];
     if (strcmp(name, "tv-frame") == 0) {
         cmd_frame();
+    } else if (strcmp(name, "tv-frames") == 0) {
+        cmd_frames(argc, argv);
     } else if (strcmp(name, "tv-file-open") == 0) {
         cmd_file_open(argc, argv);
     } else if (strcmp(name, "tv-file-frame") == 0) {

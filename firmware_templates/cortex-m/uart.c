@@ -1,4 +1,5 @@
-/* {{ board.serial.driver }} driver for {{ board.name }}, {{ board.serial.baud }} baud 8N1, polled. */
+/* {{ board.serial.driver }} driver for {{ board.name }}, {{ board.serial.baud }} baud 8N1, polled (a receive interrupt for
+ * double-buffered streaming). */
 #include "uart.h"
 
 #define REG(offset) (*(volatile uint32_t *)({{ board.serial.base | hex32 }}u + (offset)))
@@ -28,6 +29,12 @@ void uart_write(uint8_t byte)
     }
     DATA = byte;
 }
+
+/* Receive interrupt: CTRL bit 3 enables it; it stays raised until bit 1 of
+ * INTCLEAR (+0x0C) is written, which is done before reading DATA. */
+void uart_rx_irq(int on) { CTRL = on ? 0xBu : 0x3u; }
+
+void uart_rx_irq_ack(void) { REG(0x0Cu) = 0x2u; }
 {%- else %}
 {%- set tx_port = board.serial.tx_pin | pin_port %}
 {%- set tx_num = board.serial.tx_pin | pin_number %}
@@ -107,5 +114,17 @@ void uart_write(uint8_t byte)
     while (!(STATUS & (1u << 7))) {
     }
     TX_DATA = byte;
+}
+
+/* Receive interrupt: RXNEIE (CR1 bit 5); reading the data register clears RXNE. */
+void uart_rx_irq(int on) { CR1 = on ? CR1_ENABLE | (1u << 5) : CR1_ENABLE; }
+
+void uart_rx_irq_ack(void)
+{
+{%- if board.serial.driver == "stm32-lpuart" %}
+    REG(0x20u) = 1u << 3; /* ICR ORECF: an overrun would keep the interrupt raised */
+{%- else %}
+    (void)STATUS; /* an overrun clears by reading SR, then DR (uart_read) */
+{%- endif %}
 }
 {%- endif %}

@@ -25,6 +25,10 @@ class CortexMFamily(Family):
     #: base address (``[serial] base``); a UART missing here is polled only, and
     #: its board cannot stream double-buffered
     uart_rx_irqs: ClassVar[dict[int, int]] = {}
+    #: emulated boards, by QEMU machine: the base address and interrupt of a
+    #: CMSDK APB timer that paces the modelled link of ``tv-frames`` (QEMU's UART
+    #: has no baud timing); a machine missing here has no modelled link
+    link_timers: ClassVar[dict[str, tuple[int, int]]] = {}
 
     def methods(self):
         return (QemuLauncher(), *FLASH_TOOLS)
@@ -51,6 +55,10 @@ class CortexMFamily(Family):
         """``reset_clock_hz`` and whether ``clock.c`` sets up a PLL
         (``clock_setup``, then by the recipe ``pll``), the RCC/GPIO layout of
         ``uart.c`` (``gpio``), whether port G must be powered (``port_g_vddio2``) and
-        the UART's receive interrupt (``uart_rx_irq``, None when unknown)."""
+        the UART's receive interrupt (``uart_rx_irq``, None when unknown) and the
+        timer of an emulated board's modelled link (``link_timer``: base and
+        interrupt, or None)."""
+        timer = self.link_timers.get(board.launch.machine or "") if board.emulated else None
         return {"name": self.name, "reset_clock_hz": board.clock_hz, "clock_setup": False, "pll": "", "gpio": "",
-                "port_g_vddio2": False, "uart_rx_irq": self.uart_rx_irqs.get(board.serial.base)}
+                "port_g_vddio2": False, "uart_rx_irq": self.uart_rx_irqs.get(board.serial.base),
+                "link_timer": {"base": timer[0], "irq": timer[1]} if timer else None}

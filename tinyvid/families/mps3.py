@@ -9,9 +9,9 @@ from tinyvid.families._cortexm import CortexMFamily
 class Mps3(CortexMFamily):
     name = "mps3"
     serial_drivers = ("cmsdk-uart",)
-    #: AN547 (SSE-300): UART0, secure and non-secure alias, receives on IRQ 34
+    #: AN547 (SSE-300): UART0, secure and non-secure alias, receives on IRQ 33
     #: (QEMU hw/arm/mps2-tz.c)
-    uart_rx_irqs = {0x4930_3000: 34, 0x5930_3000: 34}
+    uart_rx_irqs = {0x4930_3000: 33, 0x5930_3000: 33}
 
 
 FAMILY = Mps3()
