@@ -24,18 +24,41 @@ pytestmark = [
 ]
 
 
-def test_bench_on_the_emulated_board_measures_energy_with_the_emulated_lpm01a(vww_model, tmp_path):
-    from tinyvid.build import build_project
-    from tinyvid.project import generate_project
+SUITE = """version = 1
+name = "energy"
+work_dir = "work"
+[[case]]
+name = "vww"
+model = "{model}"
+boards = ["qemu-mps2-an386"]
+windows = 2
+iterations = 1
+samples = 0
+[case.budget]
+energy_uj = 1e6
+"""
 
-    generate_project(vww_model, "qemu-mps2-an386", tmp_path / "p")
-    build_project(tmp_path / "p")
+
+def test_bench_and_regress_on_the_emulated_board_measure_energy_with_the_emulated_lpm01a(vww_model, tmp_path):
+    from tinyvid.harness.suite import load_suite
+
+    suite = tmp_path / "suite.toml"
+    suite.write_text(SUITE.format(model=vww_model))
+    case_id = load_suite(suite).cases[0].id
+    project = tmp_path / "work" / "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case_id)
     board = load_board("qemu-mps2-an386")
     record = tmp_path / "trace.csv"
     with EmulatedLPM01A(board) as emulated:
-        out = CliRunner().invoke(main, ["bench", "--project", str(tmp_path / "p"), "--windows", "2", "--iterations",
+        # regress generates and builds the project; bench then runs on the same one
+        suite_out = CliRunner().invoke(main, ["regress", str(suite), "--power", f"lpm01a:{emulated.port},freq=5k",
+                                              "--json"])
+        out = CliRunner().invoke(main, ["bench", "--project", str(project), "--windows", "2", "--iterations",
                                         "1", "--power", f"lpm01a:{emulated.port},freq=5k,record={record}", "--json"])
     set_run_power(None)
+    assert suite_out.exit_code == 0, suite_out.output
+    case = json.loads(suite_out.stdout)["cases"][0]
+    assert case["energy_source"] == "measured" and case["metrics"]["average_power_mw"] > 0
+    assert "(measured)" in suite_out.stderr
     assert out.exit_code == 0, out.output
     result = json.loads(out.stdout)
     assert result["energy_source"] == "measured" and result["energy_is_estimate"] is False
@@ -52,3 +75,4 @@ def test_bench_on_the_emulated_board_measures_energy_with_the_emulated_lpm01a(vw
         inside = (trace.time_s >= a) & (trace.time_s < b)
         own.append(float(np.sum(trace.power_w[inside])) / 5000 * 1e6)
     assert result["energy_per_window_uj"] == pytest.approx(own, rel=0.01)
+    assert case["metrics"]["energy_uj"] == pytest.approx(result["energy_uj"], rel=0.01)

@@ -63,6 +63,7 @@ class CaseOutcome:
     error: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    energy_source: str | None = None  # "measured" (a power monitor) or "estimate", for energy_uj
 
     @property
     def regressions(self) -> list[Finding]:
@@ -109,7 +110,7 @@ class SuiteOutcome:
             "cases": [
                 {"id": c.case.id, "model": str(c.case.model), "board": c.case.board, "data": c.case.data,
                  "status": c.status, "seconds": round(c.seconds, 3), "error": c.error, "metrics": c.metrics,
-                 "notes": c.notes,
+                 "notes": c.notes, "energy_source": c.energy_source,
                  "checks": [{"metric": f.metric, "value": f.value, "source": f.source, "reference": f.reference,
                              "limit": f.limit, "passed": f.passed, "change": f.change} for f in c.findings]}
                 for c in self.cases
@@ -199,6 +200,7 @@ def _measure(suite: Suite, case: Case, runner: Runner) -> CaseOutcome:
         try:
             metrics = runner(case)
             outcome.notes = list(metrics.pop("notes", []) or [])
+            outcome.energy_source = metrics.pop("energy_source", None)
             outcome.metrics = {k: float(v) for k, v in metrics.items() if v is not None}
             outcome.findings = check_budget(
                 outcome.metrics, case.budget, where=f"case {case.id} on {case.board}",

@@ -126,7 +126,9 @@ def suite_text(outcome: SuiteOutcome) -> str:
     for case in outcome.cases:
         lines.append(f"  {case.status.upper():<9} {case.case.id}  ({case.seconds:.1f} s)")
         if case.metrics:
-            shown = [f"{k}={case.metrics[k]:.6g}" for k in _SUMMARY_METRICS if k in case.metrics]
+            shown = [f"{k}={case.metrics[k]:.6g}" + (f" ({case.energy_source})" if k == "energy_uj" and
+                                                        case.energy_source else "")
+                     for k in _SUMMARY_METRICS if k in case.metrics]
             lines.append("      " + ", ".join(shown))
         if case.error:
             lines.append(f"      error: {case.error}")

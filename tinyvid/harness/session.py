@@ -272,7 +272,9 @@ def measure_project(project: Path, *, windows: int = 3, iterations: int | None =
         metrics: dict = dict(result.metrics())
         notes = list(result.notes)
         if result.energy_source:
-            notes.append(f"energy_source: {result.energy_source} ({result.energy_basis})")
+            metrics["energy_source"] = result.energy_source
+            metrics["average_power_mw"] = result.average_power_mw
+            notes.append(f"energy: {result.energy_basis}")
         if samples:
             checked = validate_session(session, data=data, samples=samples)
             _raise_if_stopped("validation", checked)
