@@ -46,20 +46,21 @@ def expected_uj_per_inference():
 
 
 def joulescope_csv(path, rate=20_000):
+    """As the Joulescope UI exports: time, current, voltage, power and a digital input."""
     t = np.arange(0, 1.3, 1 / rate)
-    with path.open("w") as fh:
-        fh.write("#time (s),current (A),voltage (V),power (W),in0\n")
-        for ti, i, p in zip(t, current(t), pin(t)):
-            fh.write(f"{ti:.7f},{i:.9e},{VOLTS:.4f},{i * VOLTS:.9e},{int(p)}\n")
+    i = current(t)
+    table = np.column_stack([t, i, np.full_like(t, VOLTS), i * VOLTS, pin(t)])
+    np.savetxt(path, table, fmt=["%.7f", "%.9e", "%.4f", "%.9e", "%d"], delimiter=",",
+               header="time (s),current (A),voltage (V),power (W),in0", comments="#")
     return path
 
 
 def ppk2_csv(path, rate=100_000):
+    """As nRF Connect's Power Profiler exports a PPK2 capture: ms, uA and D0-D7."""
     t = np.arange(0, 1.3, 1 / rate)
-    with path.open("w") as fh:
-        fh.write("Timestamp(ms),Current(uA),D0-D7\n")
-        for ti, i, p in zip(t, current(t), pin(t)):
-            fh.write(f"{ti * 1e3:.3f},{i * 1e6:.3f},{'1' if p else '0'}0000000\n")
+    bits = np.where(pin(t), "10000000", "00000000")
+    lines = [f"{a:.3f},{b:.3f},{c}" for a, b, c in zip((t * 1e3).tolist(), (current(t) * 1e6).tolist(), bits)]
+    path.write_text("Timestamp(ms),Current(uA),D0-D7\n" + "\n".join(lines) + "\n")
     return path
 
 
