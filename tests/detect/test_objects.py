@@ -67,3 +67,19 @@ def test_a_folder_without_labels_or_with_unknown_frames_is_refused(tmp_path):
     (tmp_path / "objects.csv").write_text("b.png,person,1,1\n")
     with pytest.raises(DataError, match="b.png"):
         load_objects(str(tmp_path))
+
+
+def test_validate_takes_the_object_scenes_as_its_inputs(monkeypatch):
+    import tinyvid.data.objects as objects
+    from tinyvid.harness.inputs import InputFormat, load_samples
+
+    monkeypatch.setattr(objects, "SYNTHETIC_FRAMES", 60)  # a small set: the same split rule
+
+    fmt = InputFormat((1, 96, 96, 1), "uint8", 1 / 255, -128)
+    inputs = load_samples("synthetic-objects", fmt, count=3, seed=0)
+    test = load_objects("synthetic", seed=0).test
+    assert [s.name for s in inputs.samples] == [test.names[i] for i in range(len(test)) if test.names[i] in
+                                               {s.name for s in inputs.samples}]
+    assert all(s.label is None and len(s.data) == 96 * 96 for s in inputs.samples)
+    first = test.names.index(inputs.samples[0].name)
+    assert inputs.samples[0].data == test.as_uint8()[first].tobytes()

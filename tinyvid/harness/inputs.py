@@ -159,6 +159,24 @@ def dataset_samples(source: str, fmt: InputFormat, *, count: int | None = None, 
     return SampleSet(samples, class_names, origin)
 
 
+#: the synthetic object scenes of detectors (tinyvid.data.objects) as validate's --data
+OBJECT_SCENES = "synthetic-objects"
+
+
+def object_samples(fmt: InputFormat, *, count: int | None = None, seed: int = 0) -> SampleSet:
+    """Test scenes of the synthetic object set (split as ``tinyvid train --arch fomo``
+    splits it with ``seed``), unlabelled: a detector has no top-1 class to score."""
+    from tinyvid.data.objects import load_objects
+
+    h, w, c = fmt.image
+    test = load_objects("synthetic", image_size=(h, w), channels=c, seed=seed).test
+    idx = _pick(len(test), count, seed)
+    encoded = encode_frames(test.as_uint8()[idx], fmt)
+    samples = [Sample(test.names[i], data, None) for i, data in zip(idx, encoded)]
+    origin = f"{len(samples)} of the {len(test)} test scenes of {OBJECT_SCENES} (seed {seed})"
+    return SampleSet(samples, (), origin)
+
+
 def _raw_labels(folder: Path) -> dict[str, int]:
     path = folder / "labels.csv"
     if not path.is_file():
@@ -214,6 +232,8 @@ def load_samples(data: str, fmt: InputFormat, *, count: int | None = None, seed:
     frames per second), or raw input files."""
     from tinyvid.data import BUILTIN_SOURCES
 
+    if data == OBJECT_SCENES:
+        return object_samples(fmt, count=count, seed=seed)
     if data in BUILTIN_SOURCES:
         return dataset_samples(data, fmt, count=count, seed=seed, fps=fps)
     return folder_samples(data, fmt, count=count, seed=seed, fps=fps)
