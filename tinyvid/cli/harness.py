@@ -127,7 +127,8 @@ def bench_command(ctx, port, project, place, place_wait, board, windows, iterati
 @_target_options
 @click.option("--board", help="Board name; defaults to the project's.")
 @click.option("--data", default="synthetic", show_default=True,
-              help="synthetic, lfw, a folder of raw input files (.bin + labels.csv) or of class subfolders.")
+              help="synthetic, lfw, synthetic-objects (a detector's test scenes), a folder of raw input files "
+                   "(.bin + labels.csv) or of class subfolders.")
 @click.option("--fps", type=POSITIVE, default=None, help="Frames sampled per second of video [2].")
 @click.option("--samples", type=click.IntRange(1), default=20, show_default=True, help="Inputs to run.")
 @click.option("--model", type=click.Path(dir_okay=False, exists=True, path_type=Path),
