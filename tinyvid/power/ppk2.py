@@ -51,10 +51,13 @@ class PPK2(PowerMonitor):
             return self
         api = _package()
         try:
-            ppk = api(self.spec.target, timeout=1, write_timeout=1, exclusive=True)
+            try:
+                ppk = api(self.spec.target, timeout=1, write_timeout=1, exclusive=True)
+            except TypeError:  # ppk2-api before 0.9 takes the port only
+                ppk = api(self.spec.target)
             ppk.get_modifiers()
+            ppk.set_source_voltage(int(round(self.volts * 1000)))  # also the input voltage in ampere mode
             ppk.use_source_meter() if self.mode == "source" else ppk.use_ampere_meter()
-            ppk.set_source_voltage(int(round(self.volts * 1000)))
             if self.mode == "source":
                 ppk.toggle_DUT_power("ON")
         except Exception as exc:
@@ -99,8 +102,12 @@ class PPK2(PowerMonitor):
         self._running = False
         self._reader.join(timeout=2.0)
         self._ppk.stop_measuring()
-        samples, digital = self._ppk.get_samples(b"".join(self._chunks))
-        current = np.asarray(samples, float) / 1e6  # uA
+        out = self._ppk.get_samples(b"".join(self._chunks))
+        # ppk2-api >= 0.9 returns (samples in uA, raw digital words); older versions the samples only
+        samples, digital = out if isinstance(out, tuple) else (out, None)
+        current = np.asarray(samples, float) / 1e6
         times = np.arange(len(current)) / SAMPLE_HZ
-        level = np.asarray(self._ppk.digital_channels(digital)[self.channel]) if len(current) else np.zeros(0)
-        return Trace(times, current, self.volts, edges_of(times, level) if len(level) else [], [], self.description)
+        edges = []
+        if digital is not None and len(current) and hasattr(self._ppk, "digital_channels"):
+            edges = edges_of(times, np.asarray(self._ppk.digital_channels(digital)[self.channel]))
+        return Trace(times, current, self.volts, edges, [], self.description)
