@@ -71,13 +71,20 @@ def _roi(ctx, param, value):
               help="Hysteresis: raw int8 score under which the current class is left.")
 @click.option("--target-fps", type=POSITIVE, help="Frame rate for the duty cycle and average power (default: the stream's).")
 @click.option("--sleep-ma", type=click.FloatRange(0), help="Sleep current in mA (default: the board file's, else 0.05, assumed).")
+@click.option("--overlap", is_flag=True,
+              help="Then stream the first --overlap-frames frames single- and double-buffered over a link of --baud "
+                   "and report transfer, inference, frames per second, the bound 1/max(transfer, inference) and the "
+                   "speed-up (emulated boards: a link modelled on the board, QEMU's UART has no baud timing).")
+@click.option("--baud", type=POSITIVE, help="Link rate of --overlap in baud, 8N1 (default: the board file's).")
+@click.option("--overlap-frames", type=click.IntRange(2, 1000), default=6, show_default=True,
+              help="Frames streamed in each mode of --overlap.")
 @output_option(help="Write stream.json, timeline.csv and timeline.png into this folder.")
 @output_file_option("--video-out", help="Write an MP4 of the frames with the board's predictions drawn.")
 @json_flag("the report")
 def stream_cmd(source, project, port, place, place_wait, board, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
                gate_step, gate_threshold, gate_blocks, gate_hold, gate_refresh, gate_alpha, roi, calibrate,
                target_recall, smooth, smooth_window, smooth_votes, hyst_on, hyst_off, target_fps, sleep_ma,
-               out_dir, video_out, as_json):
+               overlap, baud, overlap_frames, out_dir, video_out, as_json):
     """Stream SOURCE through a board: a video file, a folder of clips or images (class
     subfolders label them), 'synthetic' (static camera with motion events, ground truth
     known), 'synthetic-moving' (a panning camera), or --camera N.
@@ -107,7 +114,8 @@ def stream_cmd(source, project, port, place, place_wait, board, camera, model, f
                         max_frames=max_frames, gate=gate, smoothing=smoothing, roi=roi, link=link,
                         target_fps=target_fps, sleep_ma=sleep_ma, calibrate_gate=calibrate,
                         target_recall=target_recall, seed=seed, out_dir=out_dir, video_out=video_out,
-                        progress=sys.stderr.isatty() and not as_json, log=log)
+                        progress=sys.stderr.isatty() and not as_json, log=log, overlap=overlap, baud=baud,
+                        overlap_frames=overlap_frames)
     if as_json:
         click.echo(json.dumps({**result.report, "files": result.files}, indent=2, default=str))
     else:

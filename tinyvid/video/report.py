@@ -161,6 +161,10 @@ def format_report(r: dict) -> str:
                      f"cycle {r['duty_cycle']:.1%}, average {r['average_power_mw']:.3f} mW"
                      + ("" if r["sustains_target_fps"] else " (the board cannot keep up with that rate)"))
         lines.append(f"                 {r['energy_basis']}")
+    if r.get("overlap"):
+        from tinyvid.video.overlap import overlap_lines
+
+        lines += overlap_lines(r["overlap"])
     for note in r.get("notes", []):
         lines.append(f"  note: {note}")
     return "\n".join(lines)

@@ -30,8 +30,11 @@ class StreamResult:
     @property
     def failed(self) -> bool:
         r = self.report
+        overlap = [m for m in (r.get("overlap") or {}).values() if isinstance(m, dict)]
         return bool(r["frames_lost"] or r["frames_corrupt"] or r["frames_duplicated"]
-                    or r["bit_exact_frames"] < r["frames_inferred"])
+                    or r["bit_exact_frames"] < r["frames_inferred"]
+                    or any(not m["frames_in_order"] or m.get("bit_exact_frames", 0) < m.get("frames_inferred", 0)
+                           for m in overlap))
 
 
 def _pct(values, q) -> float | None:
@@ -62,10 +65,14 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
            smoothing: SmoothConfig = SmoothConfig(), roi: tuple | None = None, link: str = "auto",
            target_fps: float | None = None, sleep_ma: float | None = None, calibrate_gate: bool = False,
            target_recall: float = 0.99, seed: int = 0, out_dir: str | Path | None = None,
-           video_out: str | Path | None = None, progress: bool = False, log=None) -> StreamResult:
+           video_out: str | Path | None = None, progress: bool = False, log=None, overlap: bool = False,
+           baud: float | None = None, overlap_frames: int | None = None) -> StreamResult:
     """Stream ``source`` through the board of ``port`` or ``project`` and report.
 
-    ``log`` receives progress lines (the preprocessing policy first)."""
+    ``overlap``: then stream the first ``overlap_frames`` frames single- and
+    double-buffered at ``baud`` (default: the board file's) and report the speed-up
+    (:mod:`tinyvid.video.overlap`). ``log`` receives progress lines (the
+    preprocessing policy first)."""
     from tinyvid.harness.session import board_of_firmware, input_format, open_board
     from tinyvid.harness.inputs import encode_frames
     from tinyvid.harness.validate import host_reference
@@ -114,9 +121,13 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
                                                                 chosen, progress)
         stats = StreamLink(client).stats()
         host_out = [reference(data) for data in payloads]
+        overlap_report = _overlap(client, session, info, board_obj, payloads, host_out, baud, overlap_frames,
+                                  say) if overlap else None
     result = _report(frames, payloads, got, rejected, repeated, wall, host_out, gate, smoothing, mask, info, board_obj, fmt,
                      target_fps, sleep_ma, chosen, stats, calibration, model_path, notes,
                      detector=session.manifest.get("detector"))
+    if overlap_report is not None:
+        result.report["overlap"] = overlap_report
     if measured is not None:
         _measured_energy(result.report, measured)
     if out_dir is not None:
@@ -312,6 +323,25 @@ def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected
             row["host_detections"] = host_dets[i]
         timeline.append(row)
     return StreamResult(r, timeline)
+
+
+def _overlap(client, session, info, board, payloads, host_out, baud, count, say) -> dict:
+    """Transfer and inference overlap on the first ``count`` frames (6 by default)."""
+    from tinyvid.video.overlap import DEFAULT_FRAMES, measure_overlap
+
+    k = min(len(payloads), count or DEFAULT_FRAMES)
+    emulated = bool(board is not None and board.emulated)
+    if emulated:
+        from tinyvid.families import family_of
+
+        if not family_of(board).template_vars(board).get("link_timer"):
+            raise UsageError(f"{board.name} has no modelled link for the overlap measurement (QEMU's UART has no "
+                             "baud timing)", "measure it on qemu-mps2-an386 or qemu-mps2-an500, or on a real board")
+    say(f"overlap: {k} frames single-, then double-buffered")
+    # the host board's pipe is paced by the host as a UART would be; a real board's UART paces itself
+    paced = session.running is not None and not emulated
+    return measure_overlap(StreamLink(client), payloads[:k], info=info, board=board, baud=baud,
+                           host_out=host_out[:k], emulated=emulated, paced=paced)
 
 
 def _max_gap(infer: np.ndarray) -> int:
