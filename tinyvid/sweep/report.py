@@ -113,8 +113,10 @@ def format_result(result) -> str:
     front = {r["key"] for r in result.front}
     rec = result.recommendation
     chosen = rec.point["key"] if rec.point else None
+    failed = len(result.errors)
     lines = [f"sweep on {result.board_limits['name']}: {len(result.records)} points, {result.measured} measured "
-             f"in this run, {len(result.records) - result.measured} from the cache, {result.seconds:.0f} s", "",
+             f"in this run, {len(result.records) - result.measured - failed} from the cache"
+             + (f", {failed} failed" if failed else "") + f", {result.seconds:.0f} s", "",
              table(result.records, front, chosen), "",
              "* on the Pareto front over (" + ("energy per frame" if result.cost == "energy" else "instructions per frame")
              + ", arena, flash) vs accuracy; R recommended",

@@ -64,7 +64,7 @@ class SweepResult:
     cost: str
     out_dir: Path
     board_limits: dict
-    measured: int = 0   # points measured in this run (not from the cache)
+    measured: int = 0   # points measured in this run (not from the cache, not failed)
     seconds: float = 0.0
     files: dict = field(default_factory=dict)
 
@@ -278,7 +278,7 @@ def run_sweep(grid: Grid, settings: Settings = Settings(), *, out_dir: str | Pat
             log(f"      error: {exc.message}")
             record = {"key": key_of(stages.base, p.to_dict()), "label": p.label(), **p.to_dict(),
                       "fits": False, "error": exc.message, "hint": exc.hint}
-        measured += stages.ran > before
+        measured += stages.ran > before and not record.get("error")
         records.append(record)
         write_json(out / "points.json", records)  # what was measured so far survives an interruption
     front = pareto_front(records, cost)
