@@ -57,6 +57,18 @@ def test_a_missing_monitor_on_the_command_line_is_one_error_line_and_a_measured_
     assert "uJ per inference (measured)" in out.output and "the board file's estimate" in out.output
 
 
+def test_power_none_keeps_the_estimate_even_when_the_board_file_names_a_monitor(tmp_path):
+    from dataclasses import replace
+
+    from tinyvid.power.monitor import monitor_spec_for
+
+    board = load_board("nucleo-f446re")
+    board = replace(board, power=replace(board.power, monitor="lpm01a:/dev/ttyACM0"))
+    assert monitor_spec_for(None, board).target == "/dev/ttyACM0"
+    assert monitor_spec_for("none", board) is None
+    assert monitor_spec_for("replay:t.csv", board).kind == "replay"
+
+
 def test_a_board_file_names_its_monitor_and_a_bad_one_is_a_board_error(tmp_path):
     text = (boards_dir() / "nucleo-f446re.toml").read_text()
     good = tmp_path / "good" / "nucleo-f446re.toml"

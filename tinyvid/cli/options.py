@@ -121,8 +121,8 @@ def power_option(command):
     return click.option("--power", metavar="SPEC", callback=_power, expose_value=False,
                         help="Measure energy with a power monitor instead of the board file's estimate: "
                              "lpm01a:PORT, joulescope[:SERIAL], ppk2:PORT or replay:TRACE.csv, with ,key=value "
-                             "options (sync=fall|rise|both|timestamp, record=FILE, ...). Default: the board file's "
-                             "[power] monitor, else the estimate.")(command)
+                             "options (sync=fall|rise|both|timestamp, record=FILE, ...); 'none' for the estimate. "
+                             "Default: the board file's [power] monitor, else the estimate.")(command)
 
 
 _PLACE_HELP = ("A labgrid place to run on (LG_COORDINATOR names the coordinator, default 127.0.0.1:20408): "

@@ -84,8 +84,10 @@ def open_monitor(spec: str | MonitorSpec, *, volts: float | None = None) -> Powe
 
 
 def monitor_spec_for(power: str | None, board) -> MonitorSpec | None:
-    """The monitor to use: ``--power`` if given, else the board file's
-    ``[power] monitor``, else none (the estimate)."""
+    """The monitor to use: ``--power`` if given (``none``: the estimate, whatever
+    the board file says), else the board file's ``[power] monitor``, else none."""
+    if power == "none":
+        return None
     if power:
         return parse_spec(power)
     table = getattr(board, "power", None)
@@ -167,7 +169,7 @@ _run_power: str | None = None
 def set_run_power(spec: str | None) -> None:
     """Name the monitor of this run (``None``: the board file's, else the estimate)."""
     global _run_power
-    if spec is not None:
+    if spec is not None and spec != "none":
         parse_spec(spec)
     _run_power = spec
 
