@@ -27,6 +27,18 @@ def test_ascii_dec_samples_decode_as_the_manual_says():
         assert decode_sample(encode_sample(value)) == pytest.approx(value, rel=1e-3)
 
 
+def test_samples_run_together_on_one_line_are_each_kept():
+    from tinyvid.power.lpm01a import LPM01A
+    from tinyvid.power.spec import parse_spec
+
+    monitor = LPM01A(parse_spec("lpm01a:/dev/null"))
+    monitor._started = 0.0
+    for line in ("2500-06", "2500-062400-06", "event 1 fal", "TimeStamp: 001s 000ms, buff 00%", "2300-06"):
+        monitor._on_line(line)
+    assert monitor._samples == pytest.approx([2.5e-3, 2.5e-3, 2.4e-3, 2.3e-3])
+    assert monitor._edges == [(3, FALL)]
+
+
 def bench_on_emulated_monitor(tmp_path, spec_keys: str, board_name: str = "nucleo-f446re"):
     board = load_board(board_name)
     client = DutClient(FakeTransport(FakeDut(timer="dwt", us_per_inference=25_000)), quiet=0.01).open()

@@ -33,6 +33,8 @@ PROMPT = "PowerShield > "
 REPLY_TIMEOUT_S = 3.0
 STOP_TIMEOUT_S = 10.0
 SAMPLE = re.compile(r"^(\d{4})([+-])(\d{2})$")
+SAMPLE_IN = re.compile(r"\d{4}[+-]\d{2}")
+SAMPLES = re.compile(r"(?:\d{4}[+-]\d{2})+")
 EVENT = re.compile(r"^event\s+(\d+)\s+(ris|fal)", re.I)
 
 
@@ -139,9 +141,8 @@ class LPM01A(PowerMonitor):
         if not line:
             return
         if self._started is not None:
-            value = decode_sample(line)
-            if value is not None:
-                self._samples.append(value)
+            if SAMPLES.fullmatch(line):  # one sample a line, or several run together by a busy link
+                self._samples.extend(decode_sample(m.group(0)) for m in SAMPLE_IN.finditer(line))
                 return
             event = EVENT.match(line)
             if event:
