@@ -97,14 +97,15 @@ def predict_heatmaps(model, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
     return predict(model, x, batch_size)
 
 
-def best_f1(split, image_size, patience: int, threshold: float, tolerance_cells: float):
-    """A callback keeping the weights of the epoch with the best validation F1."""
+def validation_f1(split, image_size, threshold: float, tolerance_cells: float):
+    """A callback that adds ``val_f1`` (centroid F1 on ``split``) to each epoch's logs,
+    for :func:`tinyvid.train.fitting.best_epoch` to keep the best epoch by."""
     from tinyvid._tf import keras
 
-    class BestF1(keras().callbacks.Callback):
+    class ValidationF1(keras().callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.best, self.best_epoch, self.weights, self.wait, self.history = -1.0, -1, None, 0, []
+            self.history = []
 
         def on_epoch_end(self, epoch, logs=None):
             f1 = score_heatmaps(predict_heatmaps(self.model, split.x), split.objects, image_size,
@@ -112,18 +113,8 @@ def best_f1(split, image_size, patience: int, threshold: float, tolerance_cells:
             self.history.append(round(f1, 5))
             if logs is not None:
                 logs["val_f1"] = f1
-            if f1 > self.best:
-                self.best, self.best_epoch, self.wait, self.weights = f1, epoch, 0, self.model.get_weights()
-            else:
-                self.wait += 1
-                if patience and self.wait >= patience:
-                    self.model.stop_training = True
 
-        def on_train_end(self, logs=None):
-            if self.weights is not None:
-                self.model.set_weights(self.weights)
-
-    return BestF1()
+    return ValidationF1()
 
 
 def fit_detector(model, data, *, epochs: int = DEFAULT_EPOCHS, batch_size: int = DEFAULT_BATCH_SIZE, seed: int = 0,
@@ -132,10 +123,10 @@ def fit_detector(model, data, *, epochs: int = DEFAULT_EPOCHS, batch_size: int =
                  keep_best: bool = True, threshold: float = DEFAULT_THRESHOLD,
                  tolerance_cells: float = DEFAULT_TOLERANCE_CELLS):
     """Train ``model`` on ``data.train`` (Adam, cosine decay); with ``keep_best`` the
-    weights of the epoch with the best validation F1 are restored. Returns
+    model ends with the weights of its best validation-F1 epoch (best_epoch). Returns
     ``(history, best epoch index or -1, validation F1 per epoch)``."""
     from tinyvid import _tf
-    from tinyvid.train.fitting import COSINE_FLOOR, epoch_progress
+    from tinyvid.train.fitting import COSINE_FLOOR, best_epoch, epoch_progress
 
     keras = _tf.keras()
     _tf.set_seed(seed)
@@ -144,13 +135,14 @@ def fit_detector(model, data, *, epochs: int = DEFAULT_EPOCHS, batch_size: int =
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, int(epochs) * len(batches), alpha=COSINE_FLOOR)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=weighted_cell_loss(object_weight))
     cbs = list(callbacks)
-    best = None
+    best = f1 = None
     if keep_best and len(data.val):
-        best = best_f1(data.val, data.image_size, int(patience), threshold, tolerance_cells)
-        cbs.append(best)
+        f1 = validation_f1(data.val, data.image_size, threshold, tolerance_cells)
+        best = best_epoch(int(patience), monitor="val_f1")
+        cbs += [f1, best]  # in this order: best_epoch reads the val_f1 that f1 logs
     cbs.append(epoch_progress(int(epochs), progress, desc="training detector"))
     history = model.fit(batches, epochs=int(epochs), verbose=0, shuffle=False, callbacks=cbs)
-    return history, (best.best_epoch if best else -1), (best.history if best else [])
+    return history, (best.best_epoch if best else -1), (f1.history if f1 else [])
 
 
 def train_detector(dataset="synthetic", arch: str = "fomo", *, epochs: int = DEFAULT_EPOCHS,

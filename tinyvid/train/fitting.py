@@ -98,9 +98,10 @@ def epoch_progress(epochs: int, progress: bool, desc: str = "training"):
     return EpochLine()
 
 
-def best_epoch(patience: int = 0):
+def best_epoch(patience: int = 0, monitor: str = "val_accuracy"):
     """A Keras callback that keeps the weights of the best epoch on validation accuracy
-    (ties: lower validation loss) and restores them at the end; with ``patience`` > 0
+    (or the ``monitor`` log entry, higher is better; ties: lower validation loss) and
+    restores them at the end; with ``patience`` > 0
     it also stops training after that many epochs without a better one. Its
     ``best_epoch`` is the 0-based index of that epoch (-1 before any)."""
     from tinyvid._tf import keras
@@ -115,7 +116,7 @@ def best_epoch(patience: int = 0):
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            acc = logs.get("val_accuracy", logs.get("val_sparse_categorical_accuracy"))
+            acc = logs.get(monitor, logs.get("val_sparse_categorical_accuracy") if monitor == "val_accuracy" else None)
             loss = logs.get("val_loss", 0.0)
             score = (float(acc) if acc is not None else -float(loss), -float(loss))
             if score > self.best:
