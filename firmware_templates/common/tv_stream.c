@@ -410,8 +410,10 @@ static uint8_t rx_buf[TV_DB_BYTES] __attribute__((aligned(8))); /* the second bu
 static uint8_t rx_hdr[TV_FRAME_HEADER_BYTES];
 static uint8_t *rx_payload; /* rx_buf, or the input buffer when single-buffered */
 
-/* Shared with the receive interrupt. */
-static volatile struct {
+/* The receive interrupt's state. The board touches it only while no frame is
+ * coming (before the run) or, for first and last, after full says a frame is in
+ * (full is read and written atomically: the release publishes the rest). */
+static struct {
     uint32_t left;        /* bytes still to come, of all frames */
     uint32_t pos;         /* bytes of the frame being received */
     uint32_t full;        /* a whole frame is in, not yet taken */
@@ -421,18 +423,20 @@ static volatile struct {
 
 static uint32_t rx_byte(uint8_t byte)
 {
+    uint32_t left = rx.left - 1u;
+    __atomic_store_n(&rx.left, left, __ATOMIC_RELEASE);
     if (__atomic_load_n(&rx.full, __ATOMIC_ACQUIRE)) {
-        rx.spilled = rx.spilled + 1u;
-        return rx.left = rx.left - 1u;
+        __atomic_store_n(&rx.spilled, rx.spilled + 1u, __ATOMIC_RELEASE);
+        return left;
     }
     uint32_t pos = rx.pos;
-    if (pos == 0u) {
-        rx.first = plat_ticks();
-    }
-    if (pos < TV_FRAME_HEADER_BYTES) {
-        rx_hdr[pos] = byte;
-    } else {
+    if (pos >= TV_FRAME_HEADER_BYTES) {
         rx_payload[pos - TV_FRAME_HEADER_BYTES] = byte;
+    } else {
+        if (pos == 0u) {
+            rx.first = plat_ticks();
+        }
+        rx_hdr[pos] = byte;
     }
     if (++pos == (uint32_t)SLOT_BYTES) {
         rx.last = plat_ticks();
@@ -440,13 +444,14 @@ static uint32_t rx_byte(uint8_t byte)
         __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE);
     }
     rx.pos = pos;
-    return rx.left = rx.left - 1u;
+    return left;
 }
 
 #if TV_HOST_FILES == 1
-/* The modelled link: frames asked for and not yet sent, bytes of the frame on the
- * line, bytes of the run left in the file, a chunk read ahead by semihosting. */
-static volatile struct {
+/* The modelled link: frames asked for and not yet sent (atomic: the board adds,
+ * the interrupt takes), bytes of the frame on the line, bytes of the run left in
+ * the file, a chunk read ahead by semihosting (the interrupt's own). */
+static struct {
     uint32_t asked, in_frame, total, pos, len, failed;
     uint64_t period;
 } link;
@@ -465,11 +470,9 @@ static void link_tick(void)
             return;
         }
     }
-    uint8_t byte = link_chunk[link.pos];
-    link.pos = link.pos + 1u;
-    link.total = link.total - 1u;
-    link.in_frame = link.in_frame - 1u;
-    if (link.in_frame == 0u) {
+    uint8_t byte = link_chunk[link.pos++];
+    --link.total;
+    if (--link.in_frame == 0u) {
         link.in_frame = (uint32_t)SLOT_BYTES;
         if (__atomic_sub_fetch(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
             plat_periodic_stop(); /* the line is idle until the board asks again */
@@ -630,16 +633,22 @@ static void cmd_frames(int argc, char **argv)
     uint8_t hdr[TV_FRAME_HEADER_BYTES];
     for (uint64_t i = 0; i < n; ++i) {
         if (interrupt) {
-            int waited = plat_rx_wait(&rx.full, timeout_us);
+            /* times out when no byte came for timeout_us, as plat_getc() does */
+            int waited;
+            uint32_t left;
+            do {
+                left = __atomic_load_n(&rx.left, __ATOMIC_ACQUIRE);
+                waited = plat_rx_wait(&rx.full, timeout_us);
+            } while (waited == PLAT_TIMEOUT && __atomic_load_n(&rx.left, __ATOMIC_ACQUIRE) != left);
 #if TV_HOST_FILES == 1
-            if (period_ticks != 0u && link.failed) {
-                frames_error("read past the end of the frame file", i, rx.pos);
+            if (period_ticks != 0u && __atomic_load_n(&link.failed, __ATOMIC_ACQUIRE)) {
+                frames_error("read past the end of the frame file", i, __atomic_load_n(&rx.pos, __ATOMIC_ACQUIRE));
                 return;
             }
 #endif
             if (waited != 0) {
                 frames_stop();
-                frames_error(waited == PLAT_EOF ? "input ended" : "timed out", i, rx.pos);
+                frames_error(waited == PLAT_EOF ? "input ended" : "timed out", i, __atomic_load_n(&rx.pos, __ATOMIC_ACQUIRE));
                 if (waited == PLAT_EOF) {
                     plat_exit(0);
                 }
@@ -652,9 +661,9 @@ static void cmd_frames(int argc, char **argv)
             }
             ft.first = rx.first - ft.base;
             ft.last = rx.last - ft.base;
-            if (rx.spilled != 0u) {
+            if (__atomic_load_n(&rx.spilled, __ATOMIC_ACQUIRE) != 0u) {
                 frames_stop();
-                frames_error("received bytes before it asked for them", i, rx.spilled);
+                frames_error("received bytes before it asked for them", i, __atomic_load_n(&rx.spilled, __ATOMIC_ACQUIRE));
                 return;
             }
             __atomic_store_n(&rx.full, 0u, __ATOMIC_RELEASE);

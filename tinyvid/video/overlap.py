@@ -85,7 +85,7 @@ def summarize(run: FramesRun, spt: float, host_out: list[bytes] | None = None) -
         "fps": fps,
         "fps_bound": bound,
         "ratio": fps / bound if fps and bound else None,
-        "frames_in_order": seqs == list(range(n)),
+        "frames_in_order": seqs == list(range(n)) and all(f.status == "ok" for f in frames),
         "overlapped_frames": sum(1 for a, b in zip(times, times[1:]) if b["first"] < a["end"]),
     }
     if len(run.record_s) >= 2 and run.record_s[-1] > run.record_s[0]:
