@@ -18,6 +18,10 @@ from collections.abc import Iterator
 from tinyvid.errors import TinyvidError
 from tinyvid.farm.places import hold_place
 
+#: Seconds for each reply line from a farm board (a loaded input of tens of kB
+#: crosses a network and, on an emulated board, QEMU's UART: slower than a local link).
+LINE_TIMEOUT_S = 20.0
+
 
 @contextlib.contextmanager
 def place_port(place: str | None, *, wait: float | None = None, port: str | None = None) -> Iterator[str | None]:
@@ -45,7 +49,7 @@ def measure_place(case) -> dict:
     with hold_place(case.place, wait=case.place_wait, log=notes.append) as held:
         notes.append(_flash_note(held))
         try:
-            with open_board(port=held.serial_url, board=case.board or None) as session:
+            with open_board(port=held.serial_url, board=case.board or None, line_timeout=LINE_TIMEOUT_S) as session:
                 if session.board is None:
                     session.board = board_of_firmware(session.client)
                 result = bench(session.client, windows=case.windows, iterations=case.iterations,
