@@ -455,7 +455,7 @@ static struct {
     uint32_t asked, in_frame, total, pos, len, failed;
     uint64_t period;
 } link;
-static uint8_t link_chunk[256];
+static uint8_t link_chunk[64];
 
 static void link_tick(void)
 {

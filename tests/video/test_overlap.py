@@ -46,6 +46,17 @@ def test_the_modelled_link_period_is_a_byte_time_at_the_board_clock_in_timer_tic
         link_period_ticks(0, 25_000_000, 0.3125)
 
 
+def test_overlap_is_refused_up_front_on_an_emulated_board_without_a_modelled_link():
+    from tinyvid.boards import load_board
+    from tinyvid.video.run import _check_overlap
+
+    _check_overlap(load_board("qemu-mps2-an386"))
+    _check_overlap(load_board("host"))
+    with pytest.raises(UsageError, match="no modelled link") as err:
+        _check_overlap(load_board("qemu-mps2-an505"))
+    assert "qemu-mps2-an386" in err.value.hint
+
+
 def _run(buffers: int, times: list[tuple[int, int, int, int]]) -> FramesRun:
     frames = [BoardFrame(seq=i, status="ok", infer=True, raw=bytes([i]),
                          times=dict(zip(("first", "last", "start", "end"), t))) for i, t in enumerate(times)]

@@ -116,6 +116,8 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         payloads = encode_frames(frames.frames, fmt)
         board_obj = session.board or board_of_firmware(client)
         chosen = _choose_link(link, session)
+        if overlap:
+            _check_overlap(board_obj)
         say(f"streaming {len(payloads)} frames over the {'frame file (semihosting)' if chosen == 'file' else 'serial link'}")
         got, rejected, repeated, wall, measured = _measured_run(client, board_obj, payloads, mask, gate, smoothing,
                                                                 chosen, progress)
@@ -325,18 +327,22 @@ def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected
     return StreamResult(r, timeline)
 
 
+def _check_overlap(board) -> None:
+    """Refuses --overlap on an emulated board without a modelled link, before streaming."""
+    if board is not None and board.emulated:
+        from tinyvid.families import family_of
+
+        if not family_of(board).template_vars(board).get("link_timer"):
+            raise UsageError(f"{board.name} has no modelled link for the overlap measurement (QEMU's UART has no "
+                             "baud timing)", "measure it on qemu-mps2-an386 or qemu-mps2-an500, or on a real board")
+
+
 def _overlap(client, session, info, board, payloads, host_out, baud, count, say) -> dict:
     """Transfer and inference overlap on the first ``count`` frames (6 by default)."""
     from tinyvid.video.overlap import DEFAULT_FRAMES, measure_overlap
 
     k = min(len(payloads), count or DEFAULT_FRAMES)
     emulated = bool(board is not None and board.emulated)
-    if emulated:
-        from tinyvid.families import family_of
-
-        if not family_of(board).template_vars(board).get("link_timer"):
-            raise UsageError(f"{board.name} has no modelled link for the overlap measurement (QEMU's UART has no "
-                             "baud timing)", "measure it on qemu-mps2-an386 or qemu-mps2-an500, or on a real board")
     say(f"overlap: {k} frames single-, then double-buffered")
     # the host board's pipe is paced by the host as a UART would be; a real board's UART paces itself
     paced = session.running is not None and not emulated
