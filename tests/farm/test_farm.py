@@ -218,6 +218,32 @@ def test_a_place_held_by_another_client_is_waited_for_and_the_holder_named(farm)
     assert "instructions" in out and "qemu-mps2-an386" in out
 
 
+def _acquired(address: str, place: str) -> str | None:
+    return next(p["acquired"] for p in list_places(coordinator=address)["places"] if p["name"] == place)
+
+
+def test_a_place_is_released_when_tinyvid_is_killed(farm):
+    bench = subprocess.Popen([sys.executable, "-m", "tinyvid", "bench", "--place", "lab-2", "--windows", "50",
+                              "--iterations", "2"], env=farm["env"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while _acquired(farm["address"], "lab-2") is None:
+            assert bench.poll() is None and time.monotonic() < deadline, "bench never acquired lab-2"
+            time.sleep(0.2)
+        tree = _tree(bench.pid)
+        bench.kill()  # SIGKILL: no handler runs in tinyvid; its labgrid client gets a SIGTERM and releases
+        bench.wait()
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+    deadline = time.monotonic() + 20
+    while _acquired(farm["address"], "lab-2") is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _acquired(farm["address"], "lab-2") is None
+    assert not [pid for pid in tree if _alive(pid)]
+
+
 def test_a_killed_exporter_mid_suite_is_an_error_for_its_case_only(farm, vww_model, monkeypatch):
     monkeypatch.setenv("LG_COORDINATOR", farm["address"])
     cases = [("vww-lab-1", "lab-1", 1), ("vww-lab-2", "lab-2", 1), ("vww-lab-3", "lab-3", 12)]
