@@ -41,6 +41,10 @@ def test_a_detector_decodes_on_the_board_as_on_the_host(tmp_path):
         assert stage["accuracy"] == stage["detection"]["f1"]
     assert report["stages"][1]["macs"] == trained.record["macs"] < 6_000_000
     int8 = tmp_path / "c" / "model_int8.tflite"
+    from tinyvid.detect.firmware import recorded_threshold
+
+    # training chose the threshold on validation; compress scored at it, and a project takes it by default
+    assert report["options"]["threshold"] == trained.record["detection"]["threshold"] == recorded_threshold(int8)
 
     # a threshold just under the best object score of these frames: the board has peaks to decode
     x = data.test.x[:FRAMES]

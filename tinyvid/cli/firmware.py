@@ -64,7 +64,8 @@ def boards_command(as_json: bool) -> None:
               help="speed: pre-widened weights where the kernels gain from it; size: the least flash; "
                    "auto: speed when it fits the board's flash.")
 @click.option("--detect-threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-              help="A detector's (heat-map output's) score threshold for the centroids the board decodes [0.5].")
+              help="A detector's (heat-map output's) score threshold for the centroids the board decodes "
+                   "[the one in compress's report.json beside MODEL, else 0.5].")
 @json_flag("what was written")
 def project_command(model: Path, board: str, out_dir: Path, model_id, conversion, prefix: str, kernels: str,
                     optimize: str, detect_threshold, as_json: bool) -> None:

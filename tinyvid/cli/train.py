@@ -151,7 +151,7 @@ def train_command(source, arch, epochs, batch_size, learning_rate, patience, see
     if rec.get("task") == "detection":
         tol = rec["detection"]["tolerance_px"]
         click.echo(f"centroids  F1 train {_pct(m['train']['f1'])}  val {_pct(m['val']['f1'])}  test {_pct(m['test']['f1'])}"
-                   f"  (within {tol:g} px; test precision {_pct(m['test']['precision'])}, recall "
+                   f"  (score >= {rec['detection']['threshold']:g}, within {tol:g} px; test precision {_pct(m['test']['precision'])}, recall "
                    f"{_pct(m['test']['recall'])}, count error {m['test']['count_error']:.3f})")
     else:
         click.echo(f"accuracy   train {_pct(m['train']['accuracy'])}  val {_pct(m['val']['accuracy'])}  "

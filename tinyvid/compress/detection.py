@@ -54,17 +54,18 @@ def load_detection_data(model, source, record: dict | None, seed: int):
     return data
 
 
-def _score(maps, data, quantization=None) -> dict:
+def _score(maps, data, threshold: float, quantization=None) -> dict:
     from tinyvid.detect.evaluate import score_heatmaps
 
-    return score_heatmaps(maps, data.test.objects, data.image_size, quantization=quantization).to_dict()
+    return {**score_heatmaps(maps, data.test.objects, data.image_size, threshold=threshold,
+                             quantization=quantization).to_dict(), "threshold": threshold}
 
 
-def _float_stage(name, model, data, note) -> Stage:
+def _float_stage(name, model, data, note, threshold: float) -> Stage:
     from tinyvid.compress.pipeline import _tflite_macs_params
     from tinyvid.detect.training import predict_heatmaps
 
-    score = _score(predict_heatmaps(model, data.test.x), data)
+    score = _score(predict_heatmaps(model, data.test.x), data, threshold)
     flatbuffer = keras_to_tflite(model)
     macs, params = _tflite_macs_params(flatbuffer)
     return Stage(name=name, accuracy=score["f1"], params=params, macs=macs, tflite_bytes=len(flatbuffer),
@@ -76,11 +77,14 @@ def compress_detector(model, model_path, data, out_dir: Path, *, sparsity=None, 
                       learning_rate: float = 3e-3, calibration_frames: int = 300, tflm_frames: int = 64,
                       object_weight: float | None = None, record: dict | None = None) -> CompressionReport:
     from tinyvid.compress.pipeline import _finish, _tflite_macs_params
+    from tinyvid.detect.decode import DEFAULT_THRESHOLD
     from tinyvid.detect.targets import cell_targets
     from tinyvid.detect.training import DEFAULT_OBJECT_WEIGHT, output_grid, weighted_cell_loss
     from tinyvid.model.reader import load_graph
 
-    weight = object_weight or ((record or {}).get("detection") or {}).get("object_weight") or DEFAULT_OBJECT_WEIGHT
+    settings = (record or {}).get("detection") or {}
+    weight = object_weight or settings.get("object_weight") or DEFAULT_OBJECT_WEIGHT
+    threshold = float(settings.get("threshold", DEFAULT_THRESHOLD))  # the one training chose on validation
     grid = output_grid(model)
     y_train = cell_targets(data.train.objects, grid, data.image_size)
     y_val = cell_targets(data.val.objects, grid, data.image_size)
@@ -92,18 +96,21 @@ def compress_detector(model, model_path, data, out_dir: Path, *, sparsity=None, 
                                options={"task": "detection", "sparsity": sparsity, "structured": structured,
                                         "epochs": epochs, "seed": seed, "criterion": criterion,
                                         "batch_size": batch_size, "learning_rate": learning_rate,
-                                        "object_weight": weight, "calibration_frames": calibration_frames})
-    report.stages.append(_float_stage("float", model, data, "original"))
+                                        "object_weight": weight, "threshold": threshold,
+                                        "calibration_frames": calibration_frames})
+    report.stages.append(_float_stage("float", model, data, "original", threshold))
     current = model
     if structured:
         current, changes = shrink(current, structured, criterion)
         finetune(current, data.train.x, y_train, options, validation=validation, keep_best=False)
         report.structured_layers = changes
         report.stages.append(_float_stage("structured", current, data,
-                                          f"{100 * structured:.0f}% channels removed ({criterion}), fine-tuned"))
+                                          f"{100 * structured:.0f}% channels removed ({criterion}), fine-tuned",
+                                          threshold))
     if sparsity:
         current = prune_unstructured(current, data.train.x, y_train, sparsity, options)
-        report.stages.append(_float_stage("pruned", current, data, f"{100 * sparsity:.0f}% magnitude pruning, fine-tuned"))
+        report.stages.append(_float_stage("pruned", current, data, f"{100 * sparsity:.0f}% magnitude pruning, fine-tuned",
+                                          threshold))
     int8 = to_int8_tflite(current, representative_frames(data.train.x, calibration_frames, seed), progress=progress)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {"keras": save_keras_model(current, out_dir / "model_compressed.keras"),
@@ -114,7 +121,7 @@ def compress_detector(model, model_path, data, out_dir: Path, *, sparsity=None, 
     graph = load_graph(int8)
     q = graph.tensors[graph.outputs[0]].quantization
     maps = ev.tflite_outputs(int8, data.test.x, progress=progress)
-    score = _score(maps, data, (q.scale, q.zero_point))
+    score = _score(maps, data, threshold, (q.scale, q.zero_point))
     macs, params = _tflite_macs_params(int8)
     report.stages.append(Stage(name="int8", accuracy=score["f1"], params=params, macs=macs, tflite_bytes=len(int8),
                                sparsity=ev.tflite_weight_sparsity(int8), note="post-training, full int8",

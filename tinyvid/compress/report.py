@@ -93,8 +93,10 @@ def _detection_rows(report: CompressionReport) -> list[str]:
         rows.append([s.name, _pct(d.get("f1")), delta, _pct(d.get("precision")), _pct(d.get("recall")),
                      f"{d.get('count_error', float('nan')):.3f}", _count(s.params), _count(s.macs),
                      f"{s.tflite_bytes:,}", _pct(s.sparsity), s.note])
-    tol = (report.stages[0].detection or {}).get("tolerance_px")
-    return [f"centroids within {tol:g} px of an object of their class count as found" if tol else "", ""] + _table(
+    first = report.stages[0].detection or {}
+    tol, threshold = first.get("tolerance_px"), first.get("threshold")
+    said = f"centroids (cells scoring at least {threshold:g}) within {tol:g} px of an object of their class count as found"
+    return [said if tol and threshold is not None else "", ""] + _table(
         ["stage", "F1", "pts vs float", "precision", "recall", "count err", "params", "MACs", ".tflite bytes",
          "sparsity", "note"], rows)
 

@@ -26,6 +26,23 @@ def ends_in_heatmap(model_path: Path) -> bool:
     return last is not None and last.opcode == "SOFTMAX" and len(shape) == 4 and shape[0] == 1 and is_heatmap(shape[1:])
 
 
+def recorded_threshold(model_path: Path) -> float | None:
+    """The score threshold ``compress`` scored a detector at (its ``report.json`` beside
+    the ``.tflite``; training chose it on the validation split), or None."""
+    import json
+
+    report = Path(model_path).parent / "report.json"
+    try:
+        data = json.loads(report.read_text())
+        files = [Path(p).name for p in (data.get("files") or {}).values()]
+        options = data.get("options") or {}
+        if options.get("task") == "detection" and Path(model_path).name in files:
+            return float(options["threshold"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return None
+
+
 def detector_settings(output_shape, scale: float, zero_point: int, threshold: float = DEFAULT_THRESHOLD) -> dict:
     """The template context of ``tv_detect.h`` and the manifest's ``detector``."""
     shape = [int(d) for d in output_shape]

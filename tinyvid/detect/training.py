@@ -91,6 +91,20 @@ def heatmap_batches(x, objects, grid, batch_size: int, seed: int, augment: bool)
     return Batches()
 
 
+#: the score thresholds tried on the validation split
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.3, 0.951, 0.05))
+
+
+def choose_threshold(heatmaps, objects, image_size, tolerance_cells: float = DEFAULT_TOLERANCE_CELLS) -> float:
+    """The score threshold of :data:`THRESHOLDS` with the best centroid F1 (on the
+    validation split; a tie keeps the lower threshold); 0.5 without validation frames."""
+    if not len(objects):
+        return DEFAULT_THRESHOLD
+    scores = [score_heatmaps(heatmaps, objects, image_size, threshold=t, tolerance_cells=tolerance_cells).f1
+              for t in THRESHOLDS]
+    return float(THRESHOLDS[int(np.argmax(scores))])
+
+
 def predict_heatmaps(model, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
     from tinyvid.train.fitting import predict
 
@@ -177,8 +191,9 @@ def train_detector(dataset="synthetic", arch: str = "fomo", *, epochs: int = DEF
                                          learning_rate=learning_rate, object_weight=object_weight, patience=patience,
                                          augment=augment, progress=progress)
     seconds = time.perf_counter() - start
+    threshold = choose_threshold(predict_heatmaps(model, dataset.val.x), dataset.val.objects, dataset.image_size)
     metrics = {name: score_heatmaps(predict_heatmaps(model, dataset.split(name).x), dataset.split(name).objects,
-                                    dataset.image_size).to_dict()
+                                    dataset.image_size, threshold=threshold).to_dict()
                for name in ("train", "val", "test")}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -197,7 +212,7 @@ def train_detector(dataset="synthetic", arch: str = "fomo", *, epochs: int = DEF
         "input_shape": list(dataset.input_shape),
         "input": {"range": [0.0, 1.0], "meaning": "uint8 / 255", "int8_scale": 1 / 255, "int8_zero_point": -128},
         "architecture": {"name": arch, "params": params},
-        "detection": {"grid": list(grid), "threshold": DEFAULT_THRESHOLD, "tolerance_cells": DEFAULT_TOLERANCE_CELLS,
+        "detection": {"grid": list(grid), "threshold": threshold, "tolerance_cells": DEFAULT_TOLERANCE_CELLS,
                       "tolerance_px": DEFAULT_TOLERANCE_CELLS * dataset.image_size[1] / grid[1],
                       "object_weight": object_weight},
         "training": {"seed": seed, "epochs_requested": epochs, "epochs_run": len(history.epoch),

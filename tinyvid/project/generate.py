@@ -149,13 +149,15 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
 
 
 def _detector(model_path: Path, info: ModelInfo, detect: bool | None, threshold: float | None) -> dict | None:
-    from tinyvid.detect.firmware import detector_settings, ends_in_heatmap
+    from tinyvid.detect.firmware import detector_settings, ends_in_heatmap, recorded_threshold
 
     if detect is False or (detect is None and not ends_in_heatmap(model_path)):
         if threshold is not None:
             raise UsageError(f"a detection threshold was given, but {model_path.name} is not a detector (its output "
                              "is not a per-cell softmax heat map)", "leave out --detect-threshold for this model")
         return None
+    if threshold is None:
+        threshold = recorded_threshold(model_path)  # the one compress scored the detector at
     return detector_settings(info.output.shape, info.output.scale, info.output.zero_point,
                              **({"threshold": threshold} if threshold is not None else {}))
 
