@@ -403,7 +403,8 @@ static void cmd_file_frame(int argc, char **argv)
  * come from the open frame file through a modelled link: QEMU's UART has no baud
  * timing, so a timer interrupt hands the receive path one byte every P timer
  * ticks, where the UART's receive interrupt would, and starts a frame when the
- * board asks for it, as the host would. */
+ * board asks for it, as the host would; tv-frames N B P,K hands over K bytes every
+ * K x P ticks, as a UART with a K-byte receive FIFO interrupts. */
 #define SLOT_BYTES (TV_FRAME_HEADER_BYTES + (size_t)TV_DB_BYTES)
 
 static uint8_t rx_buf[TV_DB_BYTES] __attribute__((aligned(8))); /* the second buffer */
@@ -448,37 +449,85 @@ static uint32_t rx_byte(uint8_t byte)
 }
 
 #if TV_HOST_FILES == 1
+/* n bytes at once (a receive FIFO's), none past the end of the frame. */
+static void rx_bytes(const uint8_t *src, uint32_t n)
+{
+    __atomic_store_n(&rx.left, rx.left - n, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&rx.full, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&rx.spilled, rx.spilled + n, __ATOMIC_RELEASE);
+        return;
+    }
+    uint32_t pos = rx.pos;
+    if (pos == 0u) {
+        rx.first = plat_ticks();
+    }
+    if (pos < TV_FRAME_HEADER_BYTES) {
+        uint32_t c = TV_FRAME_HEADER_BYTES - pos < n ? TV_FRAME_HEADER_BYTES - pos : n;
+        memcpy(rx_hdr + pos, src, c);
+        pos += c;
+        src += c;
+        n -= c;
+    }
+    memcpy(rx_payload + (pos - TV_FRAME_HEADER_BYTES), src, n);
+    pos += n;
+    if (pos == (uint32_t)SLOT_BYTES) {
+        rx.last = plat_ticks();
+        pos = 0u;
+        __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE);
+    }
+    rx.pos = pos;
+}
+
 /* The modelled link: frames asked for and not yet sent (atomic: the board adds,
  * the interrupt takes), bytes of the frame on the line, bytes of the run left in
  * the file, a chunk read ahead by semihosting (the interrupt's own). */
 static struct {
-    uint32_t asked, in_frame, total, pos, len, failed;
-    uint64_t period;
+    uint32_t asked, in_frame, total, pos, len, failed, burst;
+    uint64_t period; /* timer ticks between interrupts: burst bytes' time on the line */
 } link;
 static uint8_t link_chunk[64];
 
+static int link_refill(void)
+{
+    uint32_t want = link.total < sizeof link_chunk ? link.total : (uint32_t)sizeof link_chunk;
+    link.len = (uint32_t)file_read(link_chunk, want);
+    link.pos = 0u;
+    if (link.len == 0u) {
+        link.failed = 1u;
+        __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE); /* wakes the waiting board */
+        plat_periodic_stop();
+        return -1;
+    }
+    return 0;
+}
+
+/* One interrupt: the next burst bytes (1, or a UART's receive FIFO threshold). */
 static void link_tick(void)
 {
-    if (link.pos == link.len) {
-        uint32_t want = link.total < sizeof link_chunk ? link.total : (uint32_t)sizeof link_chunk;
-        link.len = (uint32_t)file_read(link_chunk, want);
-        link.pos = 0u;
-        if (link.len == 0u) {
-            link.failed = 1u;
-            __atomic_store_n(&rx.full, 1u, __ATOMIC_RELEASE); /* wakes the waiting board */
-            plat_periodic_stop();
+    for (uint32_t todo = link.burst; todo != 0u;) {
+        if (link.pos == link.len && link_refill() != 0) {
             return;
         }
-    }
-    uint8_t byte = link_chunk[link.pos++];
-    --link.total;
-    if (--link.in_frame == 0u) {
-        link.in_frame = (uint32_t)SLOT_BYTES;
-        if (__atomic_sub_fetch(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
-            plat_periodic_stop(); /* the line is idle until the board asks again */
+        uint32_t c = link.len - link.pos;
+        c = c < todo ? c : todo;
+        c = c < link.in_frame ? c : link.in_frame;
+        if (c == 1u) {
+            (void)rx_byte(link_chunk[link.pos]); /* the one-byte path, as a UART's interrupt */
+        } else {
+            rx_bytes(link_chunk + link.pos, c);
+        }
+        link.pos += c;
+        link.total -= c;
+        todo -= c;
+        link.in_frame -= c;
+        if (link.in_frame == 0u) {
+            link.in_frame = (uint32_t)SLOT_BYTES;
+            if (__atomic_sub_fetch(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
+                plat_periodic_stop(); /* the line is idle until the board asks again */
+                return;
+            }
         }
     }
-    (void)rx_byte(byte);
 }
 
 /* The board asks the modelled link for one more frame; 0 or -1 (no timer). */
@@ -580,8 +629,14 @@ static void cmd_frames(int argc, char **argv)
     const uint64_t most = 0xFFFFFFFFu / (uint64_t)SLOT_BYTES; /* all its bytes counted in 32 bits */
     uint64_t n = argc > 1 ? count_arg(argv[1], most) : 0u;
     uint64_t buffers = argc > 2 ? count_arg(argv[2], 2u) : 0u;
+    uint64_t burst = 1u;
+    char *comma = argc > 3 ? strchr(argv[3], ',') : NULL;
+    if (comma != NULL) {
+        *comma = '\0';
+        burst = count_arg(comma + 1, 64u);
+    }
     period_ticks = argc > 3 ? count_arg(argv[3], 0xFFFFFFFFu) : 0u;
-    if (n == 0u || buffers == 0u || (argc > 3 && period_ticks < 2u)) {
+    if (n == 0u || buffers == 0u || (argc > 3 && period_ticks < 2u) || burst == 0u) {
         out_str("e-[tv-frames takes a frame count 1..");
         out_u64(most);
         out_str(", 1 (single-buffered) or 2 (double-buffered) and on emulated boards the timer ticks a byte of a "
@@ -599,7 +654,8 @@ static void cmd_frames(int argc, char **argv)
         link.in_frame = (uint32_t)SLOT_BYTES;
         link.total = (uint32_t)(n * (uint64_t)SLOT_BYTES);
         link.pos = link.len = link.failed = 0u;
-        link.period = period_ticks;
+        link.burst = (uint32_t)burst;
+        link.period = period_ticks * burst;
         /* a frame's time on the line, twice, on top of the usual wait */
         timeout_us += 2u * (uint64_t)SLOT_BYTES * period_ticks / (plat_timer_hz() / 1000000u + 1u);
     }
@@ -613,6 +669,7 @@ static void cmd_frames(int argc, char **argv)
     out_u64((uint64_t)SLOT_BYTES);
     put_field("buffers", buffers);
     put_field("period", period_ticks);
+    put_field("burst", burst);
     out_str("]\r\n");
     uint8_t *input = dut_input_buffer();
     rx_payload = buffers == 2u ? rx_buf : input;

@@ -78,13 +78,16 @@ def _roi(ctx, param, value):
 @click.option("--baud", type=POSITIVE, help="Link rate of --overlap in baud, 8N1 (default: the board file's).")
 @click.option("--overlap-frames", type=click.IntRange(2, 1000), default=6, show_default=True,
               help="Frames streamed in each mode of --overlap.")
+@click.option("--link-fifo", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Bytes the modelled link of an emulated board hands over an interrupt in --overlap (a receive "
+                   "FIFO's threshold; 1: an interrupt a byte, as the CMSDK and STM32F4 UARTs).")
 @output_option(help="Write stream.json, timeline.csv and timeline.png into this folder.")
 @output_file_option("--video-out", help="Write an MP4 of the frames with the board's predictions drawn.")
 @json_flag("the report")
 def stream_cmd(source, project, port, place, place_wait, board, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
                gate_step, gate_threshold, gate_blocks, gate_hold, gate_refresh, gate_alpha, roi, calibrate,
                target_recall, smooth, smooth_window, smooth_votes, hyst_on, hyst_off, target_fps, sleep_ma,
-               overlap, baud, overlap_frames, out_dir, video_out, as_json):
+               overlap, baud, overlap_frames, link_fifo, out_dir, video_out, as_json):
     """Stream SOURCE through a board: a video file, a folder of clips or images (class
     subfolders label them), 'synthetic' (static camera with motion events, ground truth
     known), 'synthetic-moving' (a panning camera), or --camera N.
@@ -115,7 +118,7 @@ def stream_cmd(source, project, port, place, place_wait, board, camera, model, f
                         target_fps=target_fps, sleep_ma=sleep_ma, calibrate_gate=calibrate,
                         target_recall=target_recall, seed=seed, out_dir=out_dir, video_out=video_out,
                         progress=sys.stderr.isatty() and not as_json, log=log, overlap=overlap, baud=baud,
-                        overlap_frames=overlap_frames)
+                        overlap_frames=overlap_frames, link_fifo=link_fifo)
     if as_json:
         click.echo(json.dumps({**result.report, "files": result.files}, indent=2, default=str))
     else:

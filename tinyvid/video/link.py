@@ -168,13 +168,16 @@ class StreamLink:
         wire_s = (len(payloads[0]) + HEADER.size) / rate if rate else 0.0
         return self._run(f"tv-frames {len(payloads)} {buffers}", len(payloads), buffers, payloads, rate, wire_s)
 
-    def modelled_run(self, count: int, *, buffers: int, period_ticks: int, frame_s: float) -> FramesRun:
+    def modelled_run(self, count: int, *, buffers: int, period_ticks: int, frame_s: float,
+                     burst: int = 1) -> FramesRun:
         """``tv-frames`` through an emulated board's modelled link: the next ``count``
         frames of the open frame file (:meth:`open_file`), handed to the board's
         receive path one byte every ``period_ticks`` of its timer by a timer
-        interrupt; ``frame_s``: a frame's time on that link, in host seconds at most
-        (for the timeouts)."""
-        return self._run(f"tv-frames {count} {buffers} {period_ticks}", count, buffers, None, None, frame_s)
+        interrupt (``burst`` bytes every ``burst`` periods: a UART receive FIFO);
+        ``frame_s``: a frame's time on that link, in host seconds at most (for the
+        timeouts)."""
+        spec = f"{period_ticks},{burst}" if burst != 1 else f"{period_ticks}"
+        return self._run(f"tv-frames {count} {buffers} {spec}", count, buffers, None, None, frame_s)
 
     def _run(self, command: str, n: int, buffers: int, payloads: list[bytes] | None, rate: float | None,
              wire_s: float) -> FramesRun:

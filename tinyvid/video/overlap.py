@@ -99,14 +99,16 @@ def summarize(run: FramesRun, spt: float, host_out: list[bytes] | None = None) -
 
 def measure_overlap(link: StreamLink, payloads: list[bytes], *, info, board, baud: float | None = None,
                     modes: tuple[int, ...] = (1, 2), host_out: list[bytes] | None = None,
-                    emulated: bool = False, paced: bool = False) -> dict:
+                    emulated: bool = False, paced: bool = False, fifo: int = 1) -> dict:
     """Streams ``payloads`` once per mode in ``modes`` (1 single-, 2 double-buffered)
     with the gate off and no smoothing, and reports each mode (:func:`summarize`)
     and the speed-up of double over single buffering.
 
     ``emulated``: the board runs under QEMU (the modelled link, see the module);
     else over the serial link, ``paced`` at ``baud`` by the host (the host board's
-    pipe) or left to the board's UART."""
+    pipe) or left to the board's UART. ``fifo``: bytes the modelled link hands over
+    an interrupt (1: one interrupt a byte, as the CMSDK and STM32F4 UARTs; more, a
+    receive FIFO's threshold)."""
     from tinyvid.video.gate import GateConfig, SmoothConfig
 
     if len(payloads) < 2:
@@ -123,8 +125,10 @@ def measure_overlap(link: StreamLink, payloads: list[bytes], *, info, board, bau
                 raise UsageError("the modelled link needs the emulated board's file (its clock and ticks)",
                                  "stream with --project DIR")
             period = link_period_ticks(baud, board.clock_hz, board.timer.instructions_per_tick)
-            report["link"] = (f"modelled on the board: {baud:g} baud, 8N1 (a timer interrupt hands over one byte "
-                              f"every {period} ticks; QEMU's UART has no baud timing)")
+            what = "one byte" if fifo == 1 else f"{fifo} bytes (a receive FIFO)"
+            report["link"] = (f"modelled on the board: {baud:g} baud, 8N1 (a timer interrupt hands over {what} "
+                              f"every {period * fifo} ticks; QEMU's UART has no baud timing)")
+            report["bytes_per_interrupt"] = fifo
             path = write_frame_file(Path(tmp) / "frames.bin", payloads)
         else:
             period = 0
@@ -135,7 +139,8 @@ def measure_overlap(link: StreamLink, payloads: list[bytes], *, info, board, bau
             if emulated:
                 link.open_file(path)
                 frame_s = frame_bytes * period * spt * 50 + 5.0  # guest time runs slower than the host's
-                run = link.modelled_run(len(payloads), buffers=buffers, period_ticks=period, frame_s=frame_s)
+                run = link.modelled_run(len(payloads), buffers=buffers, period_ticks=period, frame_s=frame_s,
+                                        burst=fifo)
             else:
                 rate = baud / BITS_PER_BYTE if paced and baud else None
                 run = link.send_run(payloads, buffers=buffers, rate=rate)

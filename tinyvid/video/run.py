@@ -66,12 +66,13 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
            target_fps: float | None = None, sleep_ma: float | None = None, calibrate_gate: bool = False,
            target_recall: float = 0.99, seed: int = 0, out_dir: str | Path | None = None,
            video_out: str | Path | None = None, progress: bool = False, log=None, overlap: bool = False,
-           baud: float | None = None, overlap_frames: int | None = None) -> StreamResult:
+           baud: float | None = None, overlap_frames: int | None = None, link_fifo: int = 1) -> StreamResult:
     """Stream ``source`` through the board of ``port`` or ``project`` and report.
 
     ``overlap``: then stream the first ``overlap_frames`` frames single- and
     double-buffered at ``baud`` (default: the board file's) and report the speed-up
-    (:mod:`tinyvid.video.overlap`). ``log`` receives progress lines (the
+    (:mod:`tinyvid.video.overlap`; ``link_fifo``: bytes an interrupt of an emulated
+    board's modelled link). ``log`` receives progress lines (the
     preprocessing policy first)."""
     from tinyvid.harness.session import board_of_firmware, input_format, open_board
     from tinyvid.harness.inputs import encode_frames
@@ -124,7 +125,7 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         stats = StreamLink(client).stats()
         host_out = [reference(data) for data in payloads]
         overlap_report = _overlap(client, session, info, board_obj, payloads, host_out, baud, overlap_frames,
-                                  say) if overlap else None
+                                  say, link_fifo) if overlap else None
     result = _report(frames, payloads, got, rejected, repeated, wall, host_out, gate, smoothing, mask, info, board_obj, fmt,
                      target_fps, sleep_ma, chosen, stats, calibration, model_path, notes,
                      detector=session.manifest.get("detector"))
@@ -337,7 +338,7 @@ def _check_overlap(board) -> None:
                              "baud timing)", "measure it on qemu-mps2-an386 or qemu-mps2-an500, or on a real board")
 
 
-def _overlap(client, session, info, board, payloads, host_out, baud, count, say) -> dict:
+def _overlap(client, session, info, board, payloads, host_out, baud, count, say, fifo: int = 1) -> dict:
     """Transfer and inference overlap on the first ``count`` frames (6 by default)."""
     from tinyvid.video.overlap import DEFAULT_FRAMES, measure_overlap
 
@@ -347,7 +348,7 @@ def _overlap(client, session, info, board, payloads, host_out, baud, count, say)
     # the host board's pipe is paced by the host as a UART would be; a real board's UART paces itself
     paced = session.running is not None and not emulated
     return measure_overlap(StreamLink(client), payloads[:k], info=info, board=board, baud=baud,
-                           host_out=host_out[:k], emulated=emulated, paced=paced)
+                           host_out=host_out[:k], emulated=emulated, paced=paced, fifo=fifo)
 
 
 def _max_gap(infer: np.ndarray) -> int:
