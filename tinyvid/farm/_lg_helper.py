@@ -209,12 +209,12 @@ def _acquire_tagged(farm: Farm, spec: str, wait: float) -> tuple[str, str]:
             raise Failure(5, f"no place has the tags {spec} (reservation {reservation.state.name})")
         if time.monotonic() >= deadline:
             _cancel(farm, token)
-            holders = sorted({f"{p.name} by {p.acquired}" for p in farm.session.places.values()
+            holders = sorted({f"{p.name} ({p.acquired})" for p in farm.session.places.values()
                               if p.acquired and all(p.tags.get(k) == v for k, v in tags.items())})
             raise Failure(4, f"every place with the tags {spec} stayed held ({', '.join(holders) or 'reserved'})",
                           holder=", ".join(holders) or "another reservation", place=spec)
         if not told:
-            holders = sorted({f"{p.name} by {p.acquired}" for p in farm.session.places.values()
+            holders = sorted({f"{p.name} ({p.acquired})" for p in farm.session.places.values()
                               if p.acquired and all(p.tags.get(k) == v for k, v in tags.items())})
             emit("waiting", place=spec, holder=", ".join(holders) or "another reservation", wait=wait)
             told = True

@@ -34,9 +34,9 @@ def place_port(place: str | None, *, wait: float | None = None, port: str | None
         yield held.serial_url
 
 
-def _flash_note(held) -> str:
+def _flash_note(held, validated: bool) -> str:
     return (f"place {held.name}: no flashing resource, measured the firmware it runs "
-            f"(validated against the case's model)")
+            + ("(validated against the case's model)" if validated else "(not validated: samples = 0)"))
 
 
 def measure_place(case) -> dict:
@@ -46,8 +46,10 @@ def measure_place(case) -> dict:
 
     metrics: dict = {}
     notes: list[str] = []
-    with hold_place(case.place, wait=case.place_wait, log=notes.append) as held:
-        notes.append(_flash_note(held))
+    # Waiting for a held place is said on stderr, not in the case's notes: a report
+    # is the same whether or not another user (or another job) held the place first.
+    with hold_place(case.place, wait=case.place_wait) as held:
+        notes.append(_flash_note(held, bool(case.samples)))
         try:
             with open_board(port=held.serial_url, board=case.board or None, line_timeout=LINE_TIMEOUT_S) as session:
                 if session.board is None:

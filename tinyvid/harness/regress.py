@@ -263,7 +263,7 @@ def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bo
 
 def _describe(case: Case) -> str:
     where = f"place {case.place}" if case.place else case.board
-    return f"{case.id}: {case.model.name} on {where} with {case.data}"
+    return f"{case.id}: {case.model.name} on {where} " + (f"with {case.data}" if case.samples else "(bench only)")
 
 
 def _run_serial(suite: Suite, runner: Runner, progress) -> tuple[list[CaseOutcome], str | None, list[Case]]:
