@@ -504,6 +504,20 @@ static int link_refill(void)
 /* One interrupt: the next burst bytes (1, or a UART's receive FIFO threshold). */
 static void link_tick(void)
 {
+    if (link.burst == 1u) { /* one byte: the short path, as a UART's receive interrupt */
+        if (link.pos == link.len && link_refill() != 0) {
+            return;
+        }
+        --link.total;
+        (void)rx_byte(link_chunk[link.pos++]);
+        if (--link.in_frame == 0u) {
+            link.in_frame = (uint32_t)SLOT_BYTES;
+            if (__atomic_sub_fetch(&link.asked, 1u, __ATOMIC_ACQ_REL) == 0u) {
+                plat_periodic_stop(); /* the line is idle until the board asks again */
+            }
+        }
+        return;
+    }
     for (uint32_t todo = link.burst; todo != 0u;) {
         if (link.pos == link.len && link_refill() != 0) {
             return;
@@ -511,11 +525,7 @@ static void link_tick(void)
         uint32_t c = link.len - link.pos;
         c = c < todo ? c : todo;
         c = c < link.in_frame ? c : link.in_frame;
-        if (c == 1u) {
-            (void)rx_byte(link_chunk[link.pos]); /* the one-byte path, as a UART's interrupt */
-        } else {
-            rx_bytes(link_chunk + link.pos, c);
-        }
+        rx_bytes(link_chunk + link.pos, c);
         link.pos += c;
         link.total -= c;
         todo -= c;
