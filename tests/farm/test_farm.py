@@ -218,6 +218,15 @@ def test_a_place_held_by_another_client_is_waited_for_and_the_holder_named(farm)
     assert "instructions" in out and "qemu-mps2-an386" in out
 
 
+def test_a_place_chosen_by_its_tags_is_reserved_through_the_coordinator(farm):
+    bench = subprocess.run([sys.executable, "-m", "tinyvid", "bench", "--place", f"board={BOARD},model=vww01",
+                            "--windows", "1", "--iterations", "1", "--json"], env=farm["env"], capture_output=True,
+                           text=True, timeout=180)
+    assert bench.returncode == 0, bench.stderr
+    assert "note: acquired place lab-" in bench.stderr
+    assert json.loads(bench.stdout)["board"] == BOARD
+
+
 def _acquired(address: str, place: str) -> str | None:
     return next(p["acquired"] for p in list_places(coordinator=address)["places"] if p["name"] == place)
 

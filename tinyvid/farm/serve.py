@@ -100,11 +100,12 @@ def serve_farm(projects: Sequence[str | Path], *, node: str | None = None, place
         raise FarmError(f"two boards would be the same place: {', '.join(names)}", "name each with --place")
     exporter_bin = labgrid_program("labgrid-exporter", progress=True)
     with contextlib.ExitStack() as stack:
-        served = []
+        served, boards = [], {}
         for name, project in zip(names, projects):
             manifest = load_manifest(project)
             build_project(project)
             running = stack.enter_context(launch_board(project))
+            boards[name] = running
             served.append(ServedBoard(name, manifest["board"], str(manifest.get("model_id", "")), running.url))
             echo(f"board {manifest['board']} ({manifest.get('model_id', '?')}) of {project} on {running.url}")
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tinyvid-farm-")))
@@ -127,6 +128,11 @@ def serve_farm(projects: Sequence[str | Path], *, node: str | None = None, place
             if exporter.poll() is not None:
                 raise FarmError(f"labgrid's exporter of node {node} exited (code {exporter.returncode}): "
                                 f"{_tail(log)}", "start `tinyvid farm serve` again")
+            for name, running in list(boards.items()):
+                if not running.alive:  # still listed, as labgrid lists it: a client's link closes at once
+                    echo(f"place {name}: its board stopped (exit {running.process.returncode}); "
+                         "clients of the place now get a closed link")
+                    del boards[name]
             time.sleep(_POLL_S)
 
 
