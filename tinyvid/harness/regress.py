@@ -108,7 +108,8 @@ class SuiteOutcome:
                 "hint": f"{len(self.not_run)} case(s) were not run; run the suite again"},
             "not_run": [c.id for c in self.not_run],
             "cases": [
-                {"id": c.case.id, "model": str(c.case.model), "board": c.case.board, "data": c.case.data,
+                {"id": c.case.id, "model": str(c.case.model), "board": c.case.board, "place": c.case.place,
+                 "data": c.case.data,
                  "status": c.status, "seconds": round(c.seconds, 3), "error": c.error, "metrics": c.metrics,
                  "notes": c.notes, "energy_source": c.energy_source,
                  "checks": [{"metric": f.metric, "value": f.value, "source": f.source, "reference": f.reference,
