@@ -7,7 +7,7 @@ pruned and int8 models, MACs, arena, and the int8 model on qemu-mps2-an386.
 
 For each seed: ``tinyvid train --arch fomo`` (3,000 synthetic 96x96 grey scenes, 0-3
 people or vehicles each, 2,100 / 450 / 450 frames), ``tinyvid compress --sparsity
-0.5`` (float, 50%-pruned and int8 stages, scored on the 450 held-out test scenes),
+0.5 --epochs 3`` (float, 50%-pruned and int8 stages, scored on the 450 held-out test scenes),
 then ``project -> build -> validate`` of the int8 model on qemu-mps2-an386 with
 ``--board-frames`` test scenes: the centroids the board decodes must be the host's.
 A centroid counts as found within 1.5 cells (12 px) of an object of its class.
@@ -98,7 +98,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--model", type=Path, default=None, help="a trained fomo model.keras (skips training)")
     ap.add_argument("--epochs", type=int, default=None, help="training epochs [tinyvid train's default, 30]")
-    ap.add_argument("--prune-epochs", type=int, default=5, help="fine-tuning epochs of the 50%% pruning")
+    ap.add_argument("--prune-epochs", type=int, default=3, help="fine-tuning epochs of the 50%% pruning")
     ap.add_argument("--board-frames", type=int, default=20, help="test scenes validated on the board (0: none)")
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "bench_detector")
     ap.add_argument("--json", type=Path, default=None)
