@@ -28,7 +28,7 @@ echo "setup: installing tinyvid and its dependencies into .venv (TensorFlow is l
 .venv/bin/python -m pip install -q -e ".[test,torch]"  # torch: the CPU wheel, pinned torch==2.13.0
 # labgrid (board farms) replaces pyserial with its fork: it gets an environment of its own
 # in tinyvid's cache folder (tinyvid/toolenv.py), made here so that the farm tests find it.
-.venv/bin/python -m tinyvid.toolenv labgrid
+.venv/bin/python -m tinyvid.toolenv labgrid || echo "setup: could not set up labgrid: the farm tests will be skipped"
 # Real video clips for the tests (static and moving cameras): Debian's opencv-doc
 # ships them; its .deb is unpacked into .cache/video, not installed.
 CLIPS=.cache/video
