@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
 from pathlib import Path
 
 import click
 
 from tinyvid.cli.options import json_flag
+
+
+@contextlib.contextmanager
+def _until_stopped():
+    """Ctrl-C, SIGTERM or SIGHUP stop a server in order (exit 0, "stopped"): they
+    only set a flag, which the server polls, so no board is left half-stopped."""
+    from tinyvid.processes import STOP_SIGNALS
+
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        yield stop.is_set
+        if stop.is_set():
+            click.echo("stopped", err=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 @click.group("farm")
@@ -34,10 +54,11 @@ def setup_command():
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the coordinator's places.yaml (default: the current folder).")
 def coordinator_command(listen, workdir):
-    """Run labgrid's coordinator until Ctrl-C."""
+    """Run labgrid's coordinator until Ctrl-C (or SIGTERM, SIGHUP: exit 0)."""
     from tinyvid.farm import run_coordinator
 
-    run_coordinator(listen=listen, workdir=workdir, echo=lambda line: click.echo(line, err=True))
+    with _until_stopped() as stopped:
+        run_coordinator(listen=listen, workdir=workdir, echo=lambda line: click.echo(line, err=True), stop=stopped)
 
 
 @farm_group.command("serve")
@@ -51,11 +72,13 @@ def coordinator_command(listen, workdir):
 def serve_command(projects, node, places, host, coordinator):
     """Launch each PROJECT's emulated board and export it to the labgrid coordinator as
     a place (a NetworkSerialPort, protocol raw, tagged board= and model=) until Ctrl-C.
-    If the exporter dies the node stops, and its boards with it."""
+    If the exporter dies the node stops, and its boards with it (exit 2); Ctrl-C,
+    SIGTERM or SIGHUP stop it in order (exit 0)."""
     from tinyvid.farm import serve_farm
 
-    serve_farm(projects, node=node, places=places, host=host, coordinator=coordinator,
-               echo=lambda line: click.echo(line, err=True))
+    with _until_stopped() as stopped:
+        serve_farm(projects, node=node, places=places, host=host, coordinator=coordinator,
+                   echo=lambda line: click.echo(line, err=True), stop=stopped)
 
 
 @farm_group.command("places")

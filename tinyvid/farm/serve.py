@@ -62,9 +62,10 @@ def _tail(log) -> str:
     return " | ".join(lines[-3:])
 
 
-def _wait_exported(exporter: subprocess.Popen, log, node: str, groups: set[str], address: str) -> None:
+def _wait_exported(exporter: subprocess.Popen, log, node: str, groups: set[str], address: str,
+                   stop: Callable[[], bool]) -> None:
     deadline = time.monotonic() + EXPORT_TIMEOUT_S
-    while True:
+    while not stop():
         if exporter.poll() is not None:
             raise FarmError(f"labgrid's exporter exited at start (code {exporter.returncode}): {_tail(log)}",
                             f"is the coordinator running at {address}? (`tinyvid farm coordinator`)")
@@ -81,9 +82,9 @@ def _wait_exported(exporter: subprocess.Popen, log, node: str, groups: set[str],
 def serve_farm(projects: Sequence[str | Path], *, node: str | None = None, places: Sequence[str] = (),
                coordinator: str | None = None, host: str = "127.0.0.1",
                echo: Callable[[str], None] = print, stop: Callable[[], bool] | None = None) -> None:
-    """Serve every project's board as a labgrid place until stopped (a signal, or
-    ``stop()`` returning True); returns when the node has stopped cleanly, raises
-    FarmError when its exporter dies."""
+    """Serve every project's board as a labgrid place until ``stop()`` returns True
+    (``tinyvid farm serve``: Ctrl-C, SIGTERM or SIGHUP); returns when the node has
+    stopped cleanly, raises FarmError when its exporter dies."""
     from tinyvid.build import build_project, launch_board
     from tinyvid.project import load_manifest
 
@@ -98,10 +99,13 @@ def serve_farm(projects: Sequence[str | Path], *, node: str | None = None, place
     names = list(places) or [_place_name(node, p) for p in projects]
     if len(set(names)) != len(names):
         raise FarmError(f"two boards would be the same place: {', '.join(names)}", "name each with --place")
+    stop = stop or (lambda: False)
     exporter_bin = labgrid_program("labgrid-exporter", progress=True)
     with contextlib.ExitStack() as stack:
         served, boards = [], {}
         for name, project in zip(names, projects):
+            if stop():
+                return
             manifest = load_manifest(project)
             build_project(project)
             running = stack.enter_context(launch_board(project))
@@ -116,15 +120,17 @@ def serve_farm(projects: Sequence[str | Path], *, node: str | None = None, place
                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                  env=helper_env(address), cwd=workdir)
         stack.callback(stop_process, exporter)
-        _wait_exported(exporter, log, node, {s.place for s in served}, address)
+        _wait_exported(exporter, log, node, {s.place for s in served}, address, stop)
         for board in served:
+            if stop():
+                return
             setup_place(board.place, matches=[f"{node}/{board.place}/NetworkSerialPort"],
                         tags={"board": board.board, **({"model": board.model_id} if board.model_id else {})},
                         coordinator=address)
             echo(f"place {board.place}: {board.board} running {board.model_id or '?'} at {board.url} "
                  f"(exported by {node} to {address})")
         echo(f"serving {len(served)} board(s); stop with Ctrl-C")
-        while stop is None or not stop():
+        while not stop():
             if exporter.poll() is not None:
                 raise FarmError(f"labgrid's exporter of node {node} exited (code {exporter.returncode}): "
                                 f"{_tail(log)}", "start `tinyvid farm serve` again")
