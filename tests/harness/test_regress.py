@@ -137,7 +137,7 @@ def test_update_baseline_replaces_the_file_atomically(tmp_path, monkeypatch):
 
 
 def test_the_command_line_writes_junit_and_json_and_exits_1(tmp_path, monkeypatch):
-    monkeypatch.setattr(regress_module, "run_case", lambda case, work_dir: FakeBoards()(case))
+    monkeypatch.setattr(regress_module, "run_case", lambda case, work_dir, power=None: FakeBoards()(case))
     junit, report = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.json"
     result = CliRunner().invoke(main, ["regress", str(suite_file(tmp_path, budget=1000)),
                                        "--junit", str(junit), "--json", str(report)])
@@ -211,7 +211,7 @@ def test_ctrl_c_keeps_the_finished_cases_in_the_json_and_junit_reports(tmp_path)
 
 def test_the_command_line_writes_the_reports_of_an_interrupted_run_and_exits_2(tmp_path, monkeypatch):
     runner = InterruptedAt(1)
-    monkeypatch.setattr(regress_module, "run_case", lambda case, work_dir: runner(case))
+    monkeypatch.setattr(regress_module, "run_case", lambda case, work_dir, power=None: runner(case))
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
     result = CliRunner().invoke(main, ["regress", str(suite_file(tmp_path)), "--junit", str(junit),
                                        "--json-file", str(report)])

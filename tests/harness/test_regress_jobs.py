@@ -151,7 +151,7 @@ def test_a_signal_stops_the_running_cases_and_keeps_the_finished_ones(tmp_path):
 def test_the_command_line_takes_jobs_and_a_place_for_every_case(tmp_path, monkeypatch):
     seen = []
 
-    def runner(case, work_dir):
+    def runner(case, work_dir, power=None):
         seen.append((case.id, case.place, case.place_wait))
         return SlowBoards(seconds=0.0)(case)
 

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from tinyvid.boards import load_board
 from tinyvid.cli import main
 from tinyvid.power.emulator import EmulatedLPM01A
-from tinyvid.power.monitor import set_run_power
 from tinyvid.power.trace import FALL, read_trace
 
 pytestmark = [
@@ -54,7 +53,6 @@ def test_bench_and_regress_on_the_emulated_board_measure_energy_with_the_emulate
                                               "--json"])
         out = CliRunner().invoke(main, ["bench", "--project", str(project), "--windows", "2", "--iterations",
                                         "1", "--power", f"lpm01a:{emulated.port},freq=5k,record={record}", "--json"])
-    set_run_power(None)
     assert suite_out.exit_code == 0, suite_out.output
     case = json.loads(suite_out.stdout)["cases"][0]
     assert case["energy_source"] == "measured" and case["metrics"]["average_power_mw"] > 0

@@ -9,7 +9,6 @@ from tinyvid.resources import boards_dir
 from tinyvid.cli import main
 from tinyvid.errors import BoardError, PowerError
 from tinyvid.power import parse_spec
-from tinyvid.power.monitor import set_run_power
 
 
 def test_a_spec_parses_into_kind_target_and_options():
@@ -37,7 +36,6 @@ def test_bad_specs_name_the_problem_and_the_fix(text, message, hint):
 def test_the_command_line_rejects_a_bad_power_spec_before_any_work():
     out = CliRunner().invoke(main, ["bench", "--port", "loop://", "--power", "scope:/dev/x"])
     assert out.exit_code == 2 and "unknown power monitor 'scope'" in out.output
-    set_run_power(None)
 
 
 def test_a_missing_monitor_on_the_command_line_is_one_error_line_and_a_measured_bench_says_so(tmp_path):
@@ -52,7 +50,6 @@ def test_a_missing_monitor_on_the_command_line_is_one_error_line_and_a_measured_
         with EmulatedLPM01A(load_board("nucleo-f446re")) as emulated:
             out = CliRunner().invoke(main, ["bench", "--port", server.url, "--board", "nucleo-f446re", "--windows",
                                             "2", "--iterations", "5", "--power", f"lpm01a:{emulated.port},freq=5k"])
-    set_run_power(None)
     assert out.exit_code == 0, out.output
     assert "uJ per inference (measured)" in out.output and "the board file's estimate" in out.output
 
@@ -81,3 +78,13 @@ def test_a_board_file_names_its_monitor_and_a_bad_one_is_a_board_error(tmp_path)
     bad.write_text(text.replace("[power]\n", '[power]\nmonitor = "lpm01a:/dev/ttyACM0,freq=3k"\n'))
     with pytest.raises(BoardError, match="key 'power.monitor' .*cannot sample at 3k Hz"):
         load_board(bad)
+
+
+def test_one_monitor_does_not_measure_parallel_cases(tmp_path):
+    """--power names one monitor: regress --jobs 2 with it is refused before any case runs."""
+    suite = tmp_path / "suite.toml"
+    suite.write_text('version = 1\n[[case]]\nname = "a"\nmodel = "m.tflite"\nboards = ["host", "qemu-mps2-an386"]\n')
+    (tmp_path / "m.tflite").write_bytes(b"")
+    out = CliRunner().invoke(main, ["regress", str(suite), "--jobs", "2", "--power", "replay:trace.csv"])
+    assert out.exit_code == 2, out.output
+    assert "measures one board at a time" in out.output and "--jobs 1" in out.output

@@ -105,8 +105,8 @@ def _finish(ctx, command: str, result, text: str, kept: str, as_json: bool, budg
 @_budget_option("--budget latency_us=50000")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def bench_command(ctx, port, project, place, place_wait, board, windows, iterations, warmup, timeout, line_timeout,
-                  record, budgets, as_json):
+def bench_command(ctx, port, project, place, place_wait, power, board, windows, iterations, warmup, timeout,
+                  line_timeout, record, budgets, as_json):
     """Measure latency, cycles or instructions, MACs per cycle, memory and an energy
     estimate of the model on a board."""
     from tinyvid.harness.reporters import bench_text
@@ -118,7 +118,7 @@ def bench_command(ctx, port, project, place, place_wait, board, windows, iterati
     with place_port(place, wait=place_wait, port=port) as port:
         result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
                              warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
-                             line_timeout=line_timeout, record=record)
+                             line_timeout=line_timeout, record=record, power=power)
     _finish(ctx, "bench", result, bench_text(result), f"{len(result.windows)} of {result.requested_windows} windows",
             as_json, budgets)
 
@@ -182,7 +182,7 @@ def validate_command(ctx, port, project, place, place_wait, board, data, fps, sa
 @jobs_option
 @place_options
 @click.pass_context
-def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json, update_baseline, jobs, place,
+def regress_command(ctx, power, suite_file, legacy_json_path, junit, json_path, as_json, update_baseline, jobs, place,
                     place_wait):
     """Run a regression suite (models x boards x data with budgets and a baseline).
 
@@ -217,7 +217,7 @@ def regress_command(ctx, suite_file, legacy_json_path, junit, json_path, as_json
         json_path = check_output_file(legacy_json_path, hint="choose another file for --json-file")
         as_json = False
     outcome = regress(suite_file, junit=junit, json_path=json_path, update_baseline=update_baseline, jobs=jobs,
-                      place=place, place_wait=place_wait, echo=lambda line: click.echo(line, err=as_json))
+                      place=place, place_wait=place_wait, power=power, echo=lambda line: click.echo(line, err=as_json))
     if as_json:
         click.echo(to_json(outcome))
     ctx.exit(outcome.exit_code)

@@ -106,19 +106,20 @@ POSITIVE = click.FloatRange(0, min_open=True)
 
 def _power(ctx, param, value):
     from tinyvid.errors import PowerError
-    from tinyvid.power.monitor import set_run_power
+    from tinyvid.power.spec import parse_spec
 
     try:
-        set_run_power(value)
+        if value is not None and value != "none":
+            parse_spec(value)
     except PowerError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.hint})") from None
     return value
 
 
 def power_option(command):
-    """``--power SPEC``: measure energy with a power monitor (checked while parsing;
-    the run's monitor, see :func:`tinyvid.power.monitor.set_run_power`)."""
-    return click.option("--power", metavar="SPEC", callback=_power, expose_value=False,
+    """``--power SPEC``: measure energy with a power monitor (the spec is checked while
+    parsing; the command passes it on as ``power``)."""
+    return click.option("--power", metavar="SPEC", callback=_power,
                         help="Measure energy with a power monitor instead of the board file's estimate: "
                              "lpm01a:PORT, joulescope[:SERIAL], ppk2:PORT or replay:TRACE.csv, with ,key=value "
                              "options (sync=fall|rise|both|timestamp, record=FILE, ...); 'none' for the estimate. "

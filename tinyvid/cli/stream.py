@@ -84,7 +84,7 @@ def _roi(ctx, param, value):
 @output_option(help="Write stream.json, timeline.csv and timeline.png into this folder.")
 @output_file_option("--video-out", help="Write an MP4 of the frames with the board's predictions drawn.")
 @json_flag("the report")
-def stream_cmd(source, project, port, place, place_wait, board, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
+def stream_cmd(source, project, port, place, place_wait, board, power, camera, model, fps, max_frames, seed, link, no_gate, gate_cells,
                gate_step, gate_threshold, gate_blocks, gate_hold, gate_refresh, gate_alpha, roi, calibrate,
                target_recall, smooth, smooth_window, smooth_votes, hyst_on, hyst_off, target_fps, sleep_ma,
                overlap, baud, overlap_frames, link_fifo, out_dir, video_out, as_json):
@@ -118,7 +118,7 @@ def stream_cmd(source, project, port, place, place_wait, board, camera, model, f
                         target_fps=target_fps, sleep_ma=sleep_ma, calibrate_gate=calibrate,
                         target_recall=target_recall, seed=seed, out_dir=out_dir, video_out=video_out,
                         progress=sys.stderr.isatty() and not as_json, log=log, overlap=overlap, baud=baud,
-                        overlap_frames=overlap_frames, link_fifo=link_fifo)
+                        overlap_frames=overlap_frames, link_fifo=link_fifo, power=power)
     if as_json:
         click.echo(json.dumps({**result.report, "files": result.files}, indent=2, default=str))
     else:

@@ -219,14 +219,18 @@ def _measure(suite: Suite, case: Case, runner: Runner) -> CaseOutcome:
 
 
 def run_suite(suite: Suite, *, runner: Runner | None = None, update_baseline: bool = False,
-              progress: Callable[[str], None] | None = None, jobs: int = 1) -> SuiteOutcome:
+              progress: Callable[[str], None] | None = None, jobs: int = 1, power: str | None = None) -> SuiteOutcome:
     """Run every case; compare with budgets and (unless updating it) the baseline.
 
     ``jobs`` > 1 runs that many cases at once (see :mod:`tinyvid.harness.parallel`):
-    the outcomes, and so every report, come in the suite's order as in a serial run."""
+    the outcomes, and so every report, come in the suite's order as in a serial run.
+    ``power``: a power monitor spec for every case (one monitor: one case at a time)."""
+    if power not in (None, "none") and jobs > 1:
+        raise SuiteError(f"--power {power} measures one board at a time, and --jobs {jobs} runs several",
+                         hint="run with --jobs 1 to measure energy with the monitor, or leave out --power")
     if runner is None:
         def runner(case: Case) -> dict:
-            return run_case(case, suite.work_dir)
+            return run_case(case, suite.work_dir, power=power)
     baseline = load_baseline(suite.baseline)
     if jobs > 1 and len(suite.cases) > 1:
         from tinyvid.harness.parallel import run_parallel
@@ -284,7 +288,7 @@ def _run_serial(suite: Suite, runner: Runner, progress) -> tuple[list[CaseOutcom
     return outcomes, None, []
 
 
-def run_case(case: Case, work_dir: Path) -> dict:
+def run_case(case: Case, work_dir: Path, *, power: str | None = None) -> dict:
     """Generate, build, launch, bench and validate one case on an emulated or host
     board; a case with a place: bench and validate the board of that labgrid place."""
     from tinyvid.harness.session import measure_project, prepare_project
@@ -297,21 +301,22 @@ def run_case(case: Case, work_dir: Path) -> dict:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.id)
     project = prepare_project(case.model, case.board, Path(work_dir) / safe, conversion=case.conversion)
     return measure_project(project, windows=case.windows, iterations=case.iterations, warmup=case.warmup,
-                           data=case.data, samples=case.samples)
+                           data=case.data, samples=case.samples, power=power)
 
 
 def regress(suite_file: str | Path, *, junit: Path | None = None, json_path: Path | None = None,
             update_baseline: bool = False, runner: Runner | None = None,
             echo: Callable[[str], None] | None = None, jobs: int = 1, place: str | None = None,
-            place_wait: float | None = None) -> SuiteOutcome:
+            place_wait: float | None = None, power: str | None = None) -> SuiteOutcome:
     """``tinyvid regress``: load the suite, run it (``jobs`` cases at once), print and
     write the reports. ``place`` runs every case on that labgrid place (or tags)
-    instead of its board; ``place_wait``: most seconds to wait for a held place."""
+    instead of its board; ``place_wait``: most seconds to wait for a held place;
+    ``power``: a power monitor spec (see :func:`run_suite`)."""
     from tinyvid.harness.reporters import suite_junit, suite_text, to_json
     from tinyvid.harness.suite import load_suite
 
     suite = load_suite(suite_file, place=place, place_wait=place_wait)
-    outcome = run_suite(suite, runner=runner, update_baseline=update_baseline, jobs=jobs,
+    outcome = run_suite(suite, runner=runner, update_baseline=update_baseline, jobs=jobs, power=power,
                         progress=(lambda line: echo(f"running {line}")) if echo else None)
     if echo:
         echo(suite_text(outcome))

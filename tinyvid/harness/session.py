@@ -156,16 +156,15 @@ def bench_board(*, port: str | None = None, project: str | Path | None = None, b
                 line_timeout: float = 5.0, infer_timeout: float = 30.0, record: str | Path | None = None,
                 power: str | None = None):
     """``tinyvid bench``: open the board, bench it, close it; ``power`` a monitor
-    spec (else --power's, else the board file's ``[power] monitor``, else the estimate)."""
+    spec (else the board file's ``[power] monitor``, else the estimate; ``none``: the estimate)."""
     from tinyvid.harness.bench import bench
-    from tinyvid.power.monitor import run_power
 
     with open_board(port=port, project=project, board=board, line_timeout=line_timeout,
                     infer_timeout=infer_timeout, record=record) as session:
         macs = _get(session.manifest, "macs")
         if session.board is None:
             session.board = board_of_firmware(session.client)
-        with _meter(power or run_power(), session.board) as meter:
+        with _meter(power, session.board) as meter:
             return bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
                          board=session.board, sizes=session.sizes, macs=int(macs) if macs else None,
                          progress=progress, meter=meter)
@@ -259,13 +258,12 @@ def _raise_if_stopped(what: str, result) -> None:
 def measure_project(project: Path, *, windows: int = 3, iterations: int | None = None, warmup: int = 1,
                     data: str = "synthetic", samples: int = 10, power: str | None = None) -> dict:
     """Bench and validate a project on its launched board: the metrics of a suite
-    case (``power``: a monitor spec, else the suite's --power, else the board file's)."""
+    case (``power``: a monitor spec, else the board file's, else the estimate)."""
     from tinyvid.harness.bench import bench
-    from tinyvid.power.monitor import run_power
 
     with open_board(project=project) as session:
         macs = _get(session.manifest, "macs")
-        with _meter(power or run_power(), session.board) as meter:
+        with _meter(power, session.board) as meter:
             result = bench(session.client, windows=windows, iterations=iterations, warmup=warmup,
                            board=session.board, sizes=session.sizes, macs=int(macs) if macs else None, meter=meter)
         _raise_if_stopped("bench", result)

@@ -160,20 +160,3 @@ def not_started_error(what: str) -> PowerError:
     return PowerError(f"{what}: the monitor was not started", "call start() before stop()")
 
 
-#: The monitor named by ``--power SPEC`` for this run of a command (bench,
-#: stream, regress): set while the command line is parsed, used where a board is
-#: measured (``run_power()``) when no explicit spec is passed down.
-_run_power: str | None = None
-
-
-def set_run_power(spec: str | None) -> None:
-    """Name the monitor of this run (``None``: the board file's, else the estimate)."""
-    global _run_power
-    if spec is not None and spec != "none":
-        parse_spec(spec)
-    _run_power = spec
-
-
-def run_power() -> str | None:
-    """The monitor named for this run, if any."""
-    return _run_power

@@ -66,7 +66,8 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
            target_fps: float | None = None, sleep_ma: float | None = None, calibrate_gate: bool = False,
            target_recall: float = 0.99, seed: int = 0, out_dir: str | Path | None = None,
            video_out: str | Path | None = None, progress: bool = False, log=None, overlap: bool = False,
-           baud: float | None = None, overlap_frames: int | None = None, link_fifo: int = 1) -> StreamResult:
+           baud: float | None = None, overlap_frames: int | None = None, link_fifo: int = 1,
+           power: str | None = None) -> StreamResult:
     """Stream ``source`` through the board of ``port`` or ``project`` and report.
 
     ``overlap``: then stream the first ``overlap_frames`` frames single- and
@@ -120,7 +121,7 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         if overlap:
             _check_overlap(board_obj)
         say(f"streaming {len(payloads)} frames over the {'frame file (semihosting)' if chosen == 'file' else 'serial link'}")
-        got, rejected, repeated, wall, measured = _measured_run(client, board_obj, payloads, mask, gate, smoothing,
+        got, rejected, repeated, wall, measured = _measured_run(power, client, board_obj, payloads, mask, gate, smoothing,
                                                                 chosen, progress)
         stats = StreamLink(client).stats()
         host_out = [reference(data) for data in payloads]
@@ -144,12 +145,12 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
     return result
 
 
-def _measured_run(client, board, payloads, mask, gate, smoothing, chosen: str, progress: bool):
-    """``_run`` with the run's power monitor (``--power`` or the board file's) capturing
+def _measured_run(power, client, board, payloads, mask, gate, smoothing, chosen: str, progress: bool):
+    """``_run`` with the power monitor ``power`` (a spec, else the board file's) capturing
     the whole stream, lined up by the board's clock at its start and end."""
-    from tinyvid.power.monitor import EnergyMeter, run_power
+    from tinyvid.power.monitor import EnergyMeter
 
-    meter = EnergyMeter.for_board(run_power(), board)
+    meter = EnergyMeter.for_board(power, board)
     if meter is None:
         return (*_run(StreamLink(client), payloads, mask, gate, smoothing, chosen, progress), None)
     with meter:
