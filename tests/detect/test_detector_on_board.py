@@ -1,6 +1,7 @@
 """A small detector trained briefly, end to end: train -> compress (centroid scores per
-stage) -> project -> build -> validate on qemu-mps2-an386, where the centroids the
-board decodes from its heat map are the host's decoding of tflite-micro's output."""
+stage) -> project -> build -> validate and stream on qemu-mps2-an386, where the
+centroids the board decodes from its heat map are the host's decoding of
+tflite-micro's output."""
 
 from __future__ import annotations
 
@@ -65,6 +66,10 @@ def test_a_detector_decodes_on_the_board_as_on_the_host(tmp_path):
     found = [int(s["board_detections"].split(";")[0]) for s in result["samples"]]
     assert sum(found) >= 1, result["samples"]
     assert all(s["board_detections"] == s["reference_detections"] for s in result["samples"])
+
+    # streamed frames: the board prints the centroids of each frame's raw output, the host decodes the same
+    streamed = json.loads(ok(["stream", "synthetic", "--project", tmp_path / "p", "--max-frames", 4, "--json"]).stdout)
+    assert streamed["detections_compared"] == 4 and streamed["detections_match_host"] == 4
 
 
 def test_a_classifier_project_has_no_detector(tmp_path, vww_model):
