@@ -1,7 +1,7 @@
 """The FOMO-style detector on the synthetic object scenes: centroid F1 of the float,
 pruned and int8 models, MACs, arena, and the int8 model on qemu-mps2-an386.
 
-    python benchmarks/bench_detector.py                   # seed 0 (about 25 min on 2 cores)
+    python benchmarks/bench_detector.py                   # seed 0 (about 15 min on 2 busy cores)
     python benchmarks/bench_detector.py --seeds 0 1 2 --json detector.json
     python benchmarks/bench_detector.py --model runs/train/model.keras   # skip training
 
