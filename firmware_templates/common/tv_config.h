@@ -40,6 +40,10 @@
 /* The input buffer holds one input in the file's format. */
 #define TV_DB_BYTES (TV_INPUT_ELEMENTS * {{ 4 if conversion == "float32" else 1 }})
 
+/* Frame buffers for tv-frames: 2 receives the next frame while the current one
+ * runs (a second buffer of TV_DB_BYTES), 1 receives into the input buffer only. */
+#define TV_STREAM_BUFFERS {{ stream_buffers }}
+
 /* 1: the output is a detector's heat map, decoded into centroids on the board
  * (tv_detect.c) and printed after each tv-infer. */
 #define TV_DETECT {{ 1 if detector else 0 }}

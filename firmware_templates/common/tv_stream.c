@@ -407,7 +407,8 @@ static void cmd_file_frame(int argc, char **argv)
  * K x P ticks, as a UART with a K-byte receive FIFO interrupts. */
 #define SLOT_BYTES (TV_FRAME_HEADER_BYTES + (size_t)TV_DB_BYTES)
 
-static uint8_t rx_buf[TV_DB_BYTES] __attribute__((aligned(8))); /* the second buffer */
+/* the second buffer (a byte when the project was generated with one) */
+static uint8_t rx_buf[TV_STREAM_BUFFERS == 2 ? TV_DB_BYTES : 1] __attribute__((aligned(8)));
 static uint8_t rx_hdr[TV_FRAME_HEADER_BYTES];
 static uint8_t *rx_payload; /* rx_buf, or the input buffer when single-buffered */
 
@@ -651,6 +652,10 @@ static void cmd_frames(int argc, char **argv)
         out_u64(most);
         out_str(", 1 (single-buffered) or 2 (double-buffered) and on emulated boards the timer ticks a byte of a "
                 "modelled link]\r\n");
+        return;
+    }
+    if (buffers == 2u && TV_STREAM_BUFFERS < 2) {
+        out_error("tv-frames: this firmware has one frame buffer (generate the project with --stream-buffers 2)");
         return;
     }
     uint64_t timeout_us = TV_LOAD_TIMEOUT_US;

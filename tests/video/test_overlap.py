@@ -164,3 +164,30 @@ def test_the_host_board_reader_thread_double_buffers_like_single_buffering(resne
             assert reply.errors and "tv-frames takes a frame count" in reply.errors[0]
         reply = session.client.command("tv-frames", "2", "2", "868")
         assert reply.errors and "a modelled link is for emulated boards" in reply.errors[0]
+
+
+def test_a_firmware_with_one_frame_buffer_saves_an_input_of_ram_and_refuses_double_buffering(tmp_path, resnet8_model):
+    """--stream-buffers 1 leaves the second frame buffer out (the input's 3,072 bytes of .bss);
+    such a firmware answers tv-frames N 2 with an error, and stream --overlap is refused up front."""
+    from tinyvid.boards import load_board
+    from tinyvid.build import build_project
+    from tinyvid.harness.session import open_board
+    from tinyvid.project import generate_project
+    from tinyvid.video.run import _check_overlap
+
+    built = {}
+    for buffers in (1, 2):
+        project = generate_project(resnet8_model, "host", tmp_path / f"b{buffers}", stream_buffers=buffers)
+        assert project.manifest["stream_buffers"] == buffers
+        built[buffers] = build_project(project.path)
+    assert built[2].sections[".bss"] - built[1].sections[".bss"] >= 3072 - 1
+    assert generate_project(resnet8_model, "host", tmp_path / "auto").manifest["stream_buffers"] == 2
+    with pytest.raises(UsageError, match="--stream-buffers 1 or 2|1 or 2 frame buffers"):
+        generate_project(resnet8_model, "host", tmp_path / "bad", stream_buffers=3)
+    with open_board(project=tmp_path / "b1") as session:
+        session.client.name()
+        reply = session.client.command("tv-frames", 1, 2)
+        assert any("one frame buffer" in line for line in reply.lines), reply.lines
+        with pytest.raises(UsageError, match="one frame buffer") as err:
+            _check_overlap(load_board("host"), session.manifest)
+        assert "--stream-buffers 2" in err.value.hint

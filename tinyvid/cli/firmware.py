@@ -66,16 +66,20 @@ def boards_command(as_json: bool) -> None:
 @click.option("--detect-threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="A detector's (heat-map output's) score threshold for the centroids the board decodes "
                    "[the one in compress's report.json beside MODEL, else 0.5].")
+@click.option("--stream-buffers", type=click.Choice(["auto", "1", "2"]), default="auto", show_default=True,
+              help="Frame buffers for streaming: 2 receives the next frame while one runs (stream --overlap; one "
+                   "input's bytes of RAM more), 1 saves that RAM; auto: 2 when it fits the board's RAM.")
 @json_flag("what was written")
 def project_command(model: Path, board: str, out_dir: Path, model_id, conversion, prefix: str, kernels: str,
-                    optimize: str, detect_threshold, as_json: bool) -> None:
+                    optimize: str, detect_threshold, stream_buffers: str, as_json: bool) -> None:
     """Generate a firmware project for BOARD from MODEL (an int8 .tflite, or a folder
     that 'tinyvid emit' wrote)."""
     from tinyvid.project import generate_project
 
     project = generate_project(model, board, out_dir, model_id=model_id, conversion=conversion, prefix=prefix,
                                kernels=None if kernels == "auto" else kernels,
-                               optimize=None if optimize == "auto" else optimize, detect_threshold=detect_threshold)
+                               optimize=None if optimize == "auto" else optimize, detect_threshold=detect_threshold,
+                               stream_buffers=None if stream_buffers == "auto" else int(stream_buffers))
     info = project.model
     if as_json:
         click.echo(json.dumps({

@@ -49,6 +49,7 @@ def generate_project(
     optimize: str | None = None,
     detect: bool | None = None,
     detect_threshold: float | None = None,
+    stream_buffers: int | None = None,
 ) -> Project:
     """Writes a firmware project for ``board`` into ``out_dir``.
 
@@ -64,8 +65,14 @@ def generate_project(
     ``detect``: decode the output heat map into centroids on the board (``tv_detect.c``,
     ``m-tv-detections`` after each ``tv-infer``); None does it for a ``.tflite`` whose
     output is a per-cell softmax heat map; ``detect_threshold`` is its score threshold
-    (a probability, default 0.5).
+    (a probability, default 0.5). ``stream_buffers``: 2 gives the firmware a second
+    frame buffer (one input's bytes of RAM) so that ``tinyvid stream --overlap``
+    receives a frame while the last one runs, 1 leaves it out; default: 2 when it
+    fits the board's RAM with :data:`FIRMWARE_RAM_RESERVE` to spare, else 1.
     """
+    if stream_buffers not in (None, 1, 2):
+        raise UsageError(f"--stream-buffers {stream_buffers}: a firmware has 1 or 2 frame buffers",
+                         "use 2 to stream with --overlap, 1 to save the second buffer's RAM")
     board = board if isinstance(board, Board) else load_board(board)
     model_path = Path(model_path)
     out_dir = Path(out_dir)
@@ -79,7 +86,7 @@ def generate_project(
     _prepare_out_dir(out_dir)
     try:
         return _generate(model_path, board, out_dir, model_id, conversion, prefix, kernels, optimize, detect,
-                         detect_threshold)
+                         detect_threshold, stream_buffers)
     except BaseException:
         # Leave no half-written project behind (it would block the next attempt).
         if fresh:
@@ -91,7 +98,7 @@ def generate_project(
 
 def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversion, prefix: str,
               kernels: str | None = None, optimize: str | None = None, detect: bool | None = None,
-              detect_threshold: float | None = None) -> Project:
+              detect_threshold: float | None = None, stream_buffers: int | None = None) -> Project:
     model_dir = out_dir / "model"
     target = kernels or target_for_core(board.core)
     sha256, info, optimize, tflm_arena = _emit_model(model_path, model_dir, prefix, target, optimize,
@@ -106,9 +113,14 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
             "use ad01 only for an autoencoder, or choose another --model-id",
         )
     detector = _detector(model_path, info, detect, detect_threshold)
+    file_bytes = info.input.bytes * (4 if conversion == "float32" else 1)
+    if stream_buffers is None:
+        needed = info.arena_bytes + 2 * file_bytes + board.memory.stack_bytes + FIRMWARE_RAM_RESERVE
+        stream_buffers = 2 if not board.memory.ram_bytes or needed <= board.memory.ram_bytes else 1  # 0: unbounded
 
     context = {
         "detector": detector,
+        "stream_buffers": stream_buffers,
         "board": board,
         "model": {**info.to_json(), "path_name": model_path.name},
         "model_id": model_id,
@@ -124,7 +136,6 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
     origin = f"{__version__} for board {board.name} from {model_path.name}"
     render_platform(board.template, context, out_dir, origin)
 
-    file_bytes = info.input.bytes * (4 if conversion == "float32" else 1)
     manifest = {
         "tinyvid_version": __version__,
         **copy_board(board, out_dir),
@@ -141,6 +152,7 @@ def _generate(model_path: Path, board: Board, out_dir: Path, model_id, conversio
         "output": _tensor_json(info.output),
         "arena_bytes": info.arena_bytes,
         "macs": info.macs,
+        "stream_buffers": stream_buffers,
         **({"detector": detector} if detector else {}),
         "firmware": "build/firmware" if board.is_host else "build/firmware.elf",
     }
@@ -187,6 +199,8 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 #: flash kept free for the firmware's code and data beside the weights when choosing --optimize
 FIRMWARE_FLASH_RESERVE = 64 * 1024
+#: RAM kept free beside the arena, the input buffer and the stack when choosing --stream-buffers
+FIRMWARE_RAM_RESERVE = 16 * 1024
 
 
 def _emit_model(model_path: Path, model_dir: Path, prefix: str, target: str = "c", optimize: str | None = None,

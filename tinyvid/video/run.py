@@ -119,7 +119,7 @@ def stream(source: str | None, *, port: str | None = None, project: str | Path |
         board_obj = session.board or board_of_firmware(client)
         chosen = _choose_link(link, session)
         if overlap:
-            _check_overlap(board_obj)
+            _check_overlap(board_obj, session.manifest)
         say(f"streaming {len(payloads)} frames over the {'frame file (semihosting)' if chosen == 'file' else 'serial link'}")
         got, rejected, repeated, wall, measured = _measured_run(power, client, board_obj, payloads, mask, gate, smoothing,
                                                                 chosen, progress)
@@ -329,8 +329,12 @@ def _report(frames: StreamFrames, payloads, got: dict[int, BoardFrame], rejected
     return StreamResult(r, timeline)
 
 
-def _check_overlap(board) -> None:
-    """Refuses --overlap on an emulated board without a modelled link, before streaming."""
+def _check_overlap(board, manifest: dict | None = None) -> None:
+    """Refuses --overlap on an emulated board without a modelled link, or a firmware
+    generated with one frame buffer, before streaming."""
+    if manifest and manifest.get("stream_buffers") == 1:
+        raise UsageError("this firmware has one frame buffer: it cannot receive a frame while one runs",
+                         "generate the project with `tinyvid project --stream-buffers 2`")
     if board is not None and board.emulated:
         from tinyvid.families import family_of
 
