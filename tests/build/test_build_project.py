@@ -57,8 +57,9 @@ def test_an_arena_larger_than_the_ram_of_netduinoplus2_is_refused_with_the_overf
     with pytest.raises(DoesNotFitError) as err:
         build_project(project.path)
     overflow = int(err.value.message.split("RAM by ")[1].split(" bytes")[0])
-    # 200,000 bytes of arena + the 8 KB stack + a little - 192 KB of RAM.
-    assert 200_000 + 8192 - 196_608 < overflow < 200_000 + 8192 - 196_608 + 2000
+    # 200,000 bytes of arena + the 8 KB stack + the firmware's own buffers (input, second frame
+    # buffer, motion-gate background, CRC table, command line: under 8 KB for this model) - 192 KB of RAM.
+    assert 200_000 + 8192 - 196_608 < overflow < 200_000 + 8192 - 196_608 + 8192
 
 
 @needs_arm
