@@ -33,8 +33,26 @@ class Split:
         return np.bincount(self.y, minlength=num_classes).astype(int).tolist()
 
 
+class SplitAccess:
+    """What every data set of tinyvid answers from its ``class_names``, ``image_size``,
+    ``channels`` and ``train``/``val``/``test`` splits (frames, and a detector's objects)."""
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.image_size[0], self.image_size[1], self.channels)
+
+    def split(self, name: str):
+        if name not in SPLIT_NAMES:
+            raise ValueError(f"unknown split {name!r}; known: {', '.join(SPLIT_NAMES)}")
+        return getattr(self, name)
+
+
 @dataclass(frozen=True, eq=False)
-class FrameDataset:
+class FrameDataset(SplitAccess):
     """Frames ready for a model: preprocessed to ``image_size`` x ``channels``."""
 
     name: str
@@ -46,19 +64,6 @@ class FrameDataset:
     test: Split
     source: str = ""
     details: dict = field(default_factory=dict)
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return (self.image_size[0], self.image_size[1], self.channels)
-
-    def split(self, name: str) -> Split:
-        if name not in SPLIT_NAMES:
-            raise ValueError(f"unknown split {name!r}; known: {', '.join(SPLIT_NAMES)}")
-        return getattr(self, name)
 
     def describe(self) -> dict:
         """Counts per class per split, as plain data (for ``--json`` and records)."""

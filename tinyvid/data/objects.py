@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from tinyvid.data import synthetic as _scene
+from tinyvid.data.dataset import SPLIT_NAMES, SplitAccess
 from tinyvid.data.preprocess import check_shape, to_float, to_model_input
 from tinyvid.errors import DataError
 
-SPLIT_NAMES = ("train", "val", "test")
 LABELS_FILE = "objects.csv"
 BACKGROUND = "background"
 SYNTHETIC_CLASSES = _scene.CLASS_NAMES  # background, person, vehicle
@@ -67,7 +67,7 @@ class ObjectSplit:
 
 
 @dataclass(frozen=True, eq=False)
-class ObjectDataset:
+class ObjectDataset(SplitAccess):
     name: str
     class_names: tuple[str, ...]  # background first
     image_size: tuple[int, int]
@@ -77,19 +77,6 @@ class ObjectDataset:
     test: ObjectSplit
     source: str = ""
     details: dict = field(default_factory=dict)
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return (self.image_size[0], self.image_size[1], self.channels)
-
-    def split(self, name: str) -> ObjectSplit:
-        if name not in SPLIT_NAMES:
-            raise ValueError(f"unknown split {name!r}; known: {', '.join(SPLIT_NAMES)}")
-        return getattr(self, name)
 
     def describe(self) -> dict:
         splits = {}
