@@ -12,9 +12,11 @@ labgrid runs in an environment of its own (:mod:`tinyvid.farm.labgrid_env`).
 """
 
 from tinyvid.farm.labgrid_env import LABGRID, LABGRID_VERSION, coordinator_address, labgrid_python
+from tinyvid.farm.flash import flash_driver, flash_place
 from tinyvid.farm.measure import measure_place, place_port
 from tinyvid.farm.places import HeldPlace, hold_place, list_places, setup_place
 from tinyvid.farm.serve import run_coordinator, serve_farm
 
-__all__ = ["LABGRID", "LABGRID_VERSION", "HeldPlace", "coordinator_address", "hold_place", "labgrid_python",
+__all__ = ["LABGRID", "LABGRID_VERSION", "HeldPlace", "coordinator_address", "flash_driver", "flash_place",
+           "hold_place", "labgrid_python",
            "list_places", "measure_place", "place_port", "run_coordinator", "serve_farm", "setup_place"]

@@ -15,9 +15,23 @@ lines on stdout, one event a line:
     create the place if it is missing, add its resource matches, set its tags.
 ``places``
     print every place (acquired by whom, tags, matches) and every resource.
+``flash NAME IMAGE --timeout S [--env LG_ENV.yaml]``
+    load IMAGE onto the place NAME (acquired by this host and user, e.g. by a
+    ``hold`` running beside it) through labgrid's own drivers: a target is built
+    from the place (the environment file's target for it when one is given, its
+    drivers and tools configured there, else a bare target with a ``RemotePlace``),
+    its ``BootstrapProtocol`` driver (configured, else the one labgrid binds to one
+    of the place's resources, e.g. ``OpenOCDDriver`` for a ``NetworkUSBDebugger``)
+    is activated and ``load(IMAGE)`` called. ``flashed`` names the driver; a place
+    with nothing to flash through gives ``no-flasher`` (exit 0).
+
+The ``acquired`` event lists ``flashers``: the place's resources for which labgrid
+has a ``BootstrapProtocol`` driver, and which.
 
 Exit codes: 0 done, 3 the coordinator cannot be reached or refused, 4 the place
-stayed held for the whole wait, 5 no such place, 6 stopped by a signal while waiting.
+stayed held for the whole wait, 5 no such place, 6 stopped by a signal while waiting,
+7 the place is not acquired by this host and user, 8 the flashing driver failed,
+9 flashing took longer than its timeout.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ import ctypes.util
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -245,7 +260,9 @@ def hold(farm: Farm, spec: str, wait: float) -> None:
         name = _acquire_named(farm, spec, wait)
     try:
         place = farm.place(name)
-        emit("acquired", place=name, me=farm.me, tags=dict(place.tags), resources=farm.resources_of(place))
+        resources = farm.resources_of(place)
+        emit("acquired", place=name, me=farm.me, tags=dict(place.tags), resources=resources,
+             flashers=flashers(resources))
 
         def until_stdin_closes() -> None:
             try:
@@ -290,6 +307,167 @@ def places(farm: Farm) -> None:
                     for group, entries in sorted(groups.items()) for name, r in sorted(entries.items())])
 
 
+#: The driver labgrid's own ``labgrid-client bootstrap`` picks when several bind
+#: to one resource class (e.g. IMXUSBDriver and BDIMXUSBDriver both take an i.MX loader).
+PREFERRED_BOOTSTRAP = ("OpenOCDDriver", "IMXUSBDriver", "MXSUSBDriver", "RKUSBDriver")
+
+
+def _accepts(binding, cls: str) -> bool:
+    accepted = binding if isinstance(binding, (set, frozenset, list, tuple)) else {binding}
+    return any(a == cls or getattr(a, "__name__", None) == cls for a in accepted if a is not None)
+
+
+def bootstrap_drivers(cls: str) -> list[str]:
+    """labgrid's drivers of BootstrapProtocol that bind to a resource class, the one
+    ``labgrid-client bootstrap`` would pick first."""
+    from labgrid.factory import target_factory
+    from labgrid.protocol import BootstrapProtocol
+
+    found = [name for name, driver in target_factory.drivers.items()
+             if isinstance(driver, type) and issubclass(driver, BootstrapProtocol)
+             and any(_accepts(binding, cls) for binding in getattr(driver, "bindings", {}).values())]
+    rank = {name: n for n, name in enumerate(PREFERRED_BOOTSTRAP)}
+    return sorted(found, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+def flashers(resources: list[dict]) -> list[dict]:
+    """The resources of a place (as ``acquired`` lists them) that labgrid flashes
+    through, each with its drivers; a resource whose exporter is gone is left out."""
+    return [{"path": r["path"], "cls": r["cls"], "drivers": drivers}
+            for r in resources if not r.get("missing") and (drivers := bootstrap_drivers(r["cls"]))]
+
+
+def _target(farm: Farm, place, env_file: str | None):
+    """labgrid's target of the place: the environment's target for it, else a bare one
+    (as ``labgrid-client`` makes it), its resources expanded by labgrid's RemotePlace."""
+    from labgrid import Environment, Target
+    from labgrid.remote.client import find_role_by_place
+    from labgrid.resource.remote import RemotePlace, RemotePlaceManager
+
+    manager = RemotePlaceManager.get()
+    manager.session, manager.loop = farm.session, farm.loop
+    if env_file:
+        env = Environment(config_file=env_file)
+        role = find_role_by_place(env.config.get_targets(), place.name)
+        if role is not None:
+            return env.get_target(role)
+        target = Target(place.name, env=env)
+    else:
+        target = Target(place.name)
+    RemotePlace(target, name=place.name)
+    return target
+
+
+def _bootstrap_driver(target):
+    """The target's BootstrapProtocol driver: the configured one, else one made for
+    the first resource labgrid has such a driver for; None when there is none."""
+    from labgrid.exceptions import NoDriverFoundError
+    from labgrid.factory import target_factory
+
+    try:
+        return target.get_driver("BootstrapProtocol", activate=False)
+    except NoDriverFoundError:
+        pass
+    for resource in target.resources:
+        for name in bootstrap_drivers(type(resource).__name__):
+            driver_cls = target_factory.class_from_string(name)
+            return driver_cls(target, name=None)
+    return None
+
+
+def _tail(exc: Exception) -> str:
+    lines = [str(line).strip() for part in (getattr(exc, "stdout", None), getattr(exc, "stderr", None))
+             for line in (part or []) if str(line).strip()]
+    return " | ".join(lines[-4:])
+
+
+class FlashTimeout(Exception):
+    pass
+
+
+def flash(farm: Farm, name: str, image: str, env_file: str | None, timeout: float) -> None:
+    if not os.path.isfile(image):
+        raise Failure(8, f"no firmware image at {image}")
+    place = farm.place(name)
+    if place.acquired != farm.me:
+        raise Failure(7, f"place {name} is acquired by {place.acquired or 'nobody'}, not by {farm.me}",
+                      holder=place.acquired or "")
+
+    def on_alarm(*_):
+        raise FlashTimeout()
+
+    def on_stop(signum, _frame):
+        stop_children()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_stop)
+    signal.alarm(max(1, int(round(timeout))))
+    target = driver = None
+    try:
+        target = _target(farm, place, env_file)
+        driver = _bootstrap_driver(target)
+        if driver is None:
+            emit("no-flasher", place=name, resources=sorted(type(r).__name__ for r in target.resources))
+            return
+        bound = sorted({type(r).__name__ for r in driver.get_bound_resources()}) if hasattr(
+            driver, "get_bound_resources") else []
+        emit("flashing", place=name, driver=type(driver).__name__, image=image)
+        target.activate(driver)
+        driver.load(image)
+        emit("flashed", place=name, driver=type(driver).__name__, resources=bound, image=image)
+    except FlashTimeout:
+        stop_children()
+        raise Failure(9, f"flashing place {name} took longer than {timeout:g} s",
+                      driver=type(driver).__name__ if driver else "")
+    except Failure:
+        raise
+    except Exception as exc:  # labgrid's ExecutionError, SSH, resource and tool errors alike
+        what = type(driver).__name__ if driver else "labgrid"
+        text = str(getattr(exc, "msg", None) or exc)
+        ssh = re.match(r"failed to connect to (\S+) with args .*b'(.*)'\s*$", text, re.S)
+        if ssh:  # labgrid runs a remote resource's tool on its exporter host, over ssh
+            said = ssh.group(2).replace("\\r", "").replace("\\n", " ").strip()
+            raise Failure(8, f"{what} runs its tool on the exporter host {ssh.group(1)} over ssh, and ssh failed: "
+                          f"{said or 'no answer'}", driver=what, cause="ssh", host=ssh.group(1))
+        tail = _tail(exc)
+        raise Failure(8, f"{what} could not flash place {name}: {type(exc).__name__}: {text}"
+                      + (f" ({tail})" if tail and tail not in text else ""), driver=what if driver else "",
+                      cause="driver")
+    finally:
+        signal.alarm(0)
+        if target is not None:
+            try:
+                target.deactivate_all_drivers()
+            except Exception:  # the process ends next
+                pass
+        with_children_stopped()
+
+
+def with_children_stopped() -> None:
+    """End labgrid's ssh connections of the flash with this process."""
+    try:
+        from labgrid.util.ssh import sshmanager
+
+        sshmanager.close_all()
+    except Exception:
+        pass
+
+
+def stop_children() -> None:
+    """End the tool labgrid runs for the flash (openocd, ssh): tinyvid starts this
+    client as the leader of a process group of its own, so the group is its children."""
+    if os.getpgid(0) != os.getpid():  # started by someone else: its group is not ours to end
+        return
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.killpg(0, signal.SIGTERM)
+    except OSError:
+        pass
+    signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tinyvid-labgrid")
     parser.add_argument("--coordinator", default=os.environ.get("LG_COORDINATOR", "127.0.0.1:20408"))
@@ -302,6 +480,11 @@ def main() -> int:
     p_setup.add_argument("--match", action="append", default=[])
     p_setup.add_argument("--tag", action="append", default=[])
     sub.add_parser("places")
+    p_flash = sub.add_parser("flash")
+    p_flash.add_argument("name")
+    p_flash.add_argument("image")
+    p_flash.add_argument("--timeout", type=float, default=300.0)
+    p_flash.add_argument("--env", default=os.environ.get("LG_ENV") or None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     _sigterm_when_parent_dies()
@@ -312,6 +495,8 @@ def main() -> int:
             hold(farm, args.spec, args.wait)
         elif args.command == "setup-place":
             setup_place(farm, args.name, args.match, args.tag)
+        elif args.command == "flash":
+            flash(farm, args.name, args.image, args.env, args.timeout)
         else:
             places(farm)
         return 0

@@ -1,21 +1,29 @@
 """Measuring on a farm board: a suite case, or one command's ``--place``.
 
-A place is acquired, its board reached over its ``NetworkSerialPort``, benched and
-validated, and the place released. A place whose resources include nothing tinyvid
-flashes through (an emulated board exported by ``tinyvid farm serve``, or a board
-behind a bare serial port) runs the firmware it already has: validation checks that
-it is the case's model (the firmware reports its model's hash) before any figure
-counts. If the board or its exporter dies half-way, the case is an error naming
-the cause, and what was measured before it is kept with it.
+A place is acquired, flashed when it can be, its board reached over its
+``NetworkSerialPort``, benched and validated, and the place released. A place with
+a resource labgrid flashes through (:mod:`tinyvid.farm.flash`) gets the case's
+firmware first: the project of the case's model for its board (the case's
+``board``, else the place's ``board`` tag) is generated, built and loaded through
+labgrid's driver; ``--place`` with ``--project DIR`` loads that project's build.
+A place without one (an emulated board exported by ``tinyvid farm serve``, or a
+board behind a bare serial port) runs the firmware it already has, and the notes
+say so: validation checks that it is the case's model (the firmware reports its
+model's hash) before any figure counts. If the board or its exporter dies
+half-way, the case is an error naming the cause, and what was measured before it
+is kept with it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from tinyvid.errors import TinyvidError
+from tinyvid.farm.flash import flash_driver, flash_place
 from tinyvid.farm.places import hold_place
 
 #: Seconds for each reply line from a farm board (a loaded input of tens of kB
@@ -24,19 +32,51 @@ LINE_TIMEOUT_S = 20.0
 
 
 @contextlib.contextmanager
-def place_port(place: str | None, *, wait: float | None = None, port: str | None = None) -> Iterator[str | None]:
-    """The serial URL of ``place`` (acquired for the block), or ``port`` when no place is given."""
+def place_port(place: str | None, *, wait: float | None = None, port: str | None = None,
+               project: str | Path | None = None) -> Iterator[str | None]:
+    """The serial URL of ``place`` (acquired for the block), or ``port`` when no place
+    is given. With ``project``, its firmware is built and flashed onto the place first
+    when the place has a resource labgrid flashes through."""
     if place is None:
         yield port
         return
     with hold_place(place, wait=wait) as held:
         print(f"note: acquired place {held.name} ({held.serial_url})", file=sys.stderr, flush=True)
+        if project is not None:
+            print(f"note: {flash_project(held, Path(project))}", file=sys.stderr, flush=True)
         yield held.serial_url
 
 
-def _flash_note(held, validated: bool) -> str:
-    return (f"place {held.name}: no flashing resource, measured the firmware it runs "
-            + ("(validated against the case's model)" if validated else "(not validated: samples = 0)"))
+def flash_project(held, project: Path) -> str:
+    """Build ``project`` and flash it onto the held place if the place has a flashing
+    resource: what was done, as a note."""
+    from tinyvid.build import build_project
+
+    driver = flash_driver(held)
+    if driver is None:
+        return (f"place {held.name}: no flashing resource, so it runs the firmware it has, "
+                f"not a fresh build of {project}")
+    build = build_project(project)
+    used = flash_place(held, build.firmware)
+    if used is None:  # the resource went away between acquiring and flashing
+        return f"place {held.name}: its flashing resource is gone, so it runs the firmware it has"
+    return f"place {held.name}: flashed {build.firmware.name} of {project} through labgrid's {used}"
+
+
+def _flash_case(held, case, work: Path) -> str:
+    """Flash the case's firmware onto a place that has a flashing resource: a note."""
+    from tinyvid.harness.session import prepare_project
+
+    validated = "(validated against the case's model)" if case.samples else "(not validated: samples = 0)"
+    if flash_driver(held) is None:
+        return f"place {held.name}: no flashing resource, measured the firmware it runs {validated}"
+    board = case.board or held.tags.get("board")
+    if not board:
+        return (f"place {held.name}: it can be flashed ({flash_driver(held)}) but neither the case nor the "
+                f"place's tags name its board, so it runs the firmware it has {validated}")
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.id)
+    project = prepare_project(case.model, board, work / safe, conversion=case.conversion)
+    return flash_project(held, project)
 
 
 def measure_place(case) -> dict:
@@ -48,8 +88,9 @@ def measure_place(case) -> dict:
     notes: list[str] = []
     # Waiting for a held place is said on stderr, not in the case's notes: a report
     # is the same whether or not another user (or another job) held the place first.
-    with hold_place(case.place, wait=case.place_wait) as held:
-        notes.append(_flash_note(held, bool(case.samples)))
+    with hold_place(case.place, wait=case.place_wait) as held, \
+            tempfile.TemporaryDirectory(prefix="tinyvid-flash-") as work:
+        notes.append(_flash_case(held, case, Path(work)))
         try:
             with open_board(port=held.serial_url, board=case.board or None, line_timeout=LINE_TIMEOUT_S) as session:
                 if session.board is None:

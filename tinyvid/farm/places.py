@@ -48,6 +48,9 @@ class HeldPlace:
     resources: tuple = ()
     holder: str = ""  # host/user this tinyvid holds it as
     coordinator: str = ""
+    #: The resources labgrid flashes through (a ``BootstrapProtocol`` driver binds
+    #: to them), each ``{"path", "cls", "drivers"}``; empty: the place runs what it has.
+    flashers: tuple = ()
 
     def resource(self, cls: str) -> dict | None:
         return next((r for r in self.resources if r.get("cls") == cls), None)
@@ -161,7 +164,7 @@ def hold_place(spec: str, *, wait: float | None = None, coordinator: str | None 
             elif event["event"] == "acquired":
                 break
         place = HeldPlace(event["place"], dict(event.get("tags", {})), tuple(event.get("resources", ())),
-                          event.get("me", ""), address)
+                          event.get("me", ""), address, tuple(event.get("flashers", ())))
         yield place
     finally:
         _release(helper, spec, log)
