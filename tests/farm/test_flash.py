@@ -102,8 +102,8 @@ def test_a_place_with_a_debugger_is_flashed_through_openocd_as_far_as_labgrids_s
         with pytest.raises(FarmError) as info:
             flash_place(held, _image(tmp_path), timeout=30)
     message = info.value.message
-    assert message.startswith("flashing firmware.elf onto place jtag: OpenOCDDriver runs its tool on the "
-                              "exporter host 127.0.0.1 over ssh, and ssh failed: ssh: connect to host 127.0.0.1"), message
+    assert message.startswith("flashing firmware.elf onto place jtag: OpenOCDDriver runs its tool on the exporter "
+                              "host 127.0.0.1 over ssh, and ssh failed: ssh: connect to host 127.0.0.1"), message
     assert "`ssh 127.0.0.1 true`" in info.value.hint
     assert next(p for p in list_places(coordinator=farm.address)["places"] if p["name"] == "jtag")["acquired"] is None
 
@@ -154,3 +154,19 @@ def test_flashing_needs_the_place_held_and_an_image(farm, tmp_path):
         assert "tinyvid build" in info.value.hint
     with pytest.raises(FarmError, match="place jtag is acquired by nobody, not by"):
         flash_place(held, _image(tmp_path), timeout=10)  # the block ended: released
+
+
+def test_place_with_project_flashes_only_where_the_place_can_be_flashed(farm, tmp_path):
+    """`bench --place NAME --project DIR`: a place without a flashing resource runs what it
+    has (said before the bench; its serial port here has no board behind it: exit 2)."""
+    import os
+    import sys
+
+    env = {**os.environ, "LG_COORDINATOR": farm.address}
+    run = subprocess.run([sys.executable, "-m", "tinyvid", "bench", "--place", "bare", "--project", str(tmp_path),
+                          "--windows", "1", "--iterations", "1", "--line-timeout", "2"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert f"note: place bare: no flashing resource, so it runs the firmware it has, not a fresh build of {tmp_path}" \
+        in run.stderr
+    assert "Traceback" not in run.stderr

@@ -35,8 +35,9 @@ def _session_options(command):
 
 
 def _target(port, project, place=None):
-    if (port is not None) + (project is not None) + (place is not None) != 1:
-        raise click.UsageError("give exactly one of --port URL, --project DIR or --place NAME")
+    if (port is not None) + (project is not None and place is None) + (place is not None) != 1:
+        raise click.UsageError("give exactly one of --port URL, --project DIR or --place NAME "
+                               "(with --place, --project DIR is flashed onto it)")
 
 
 def _budgets(ctx, param, values) -> dict[str, float]:
@@ -115,8 +116,9 @@ def bench_command(ctx, port, project, place, place_wait, power, board, windows, 
     from tinyvid.farm import place_port
 
     _target(port, project, place)
-    with place_port(place, wait=place_wait, port=port) as port:
-        result = bench_board(port=port, project=project, board=board, windows=windows, iterations=iterations,
+    with place_port(place, wait=place_wait, port=port, project=project) as port:
+        result = bench_board(port=port, project=None if place else project, board=board, windows=windows,
+                             iterations=iterations,
                              warmup=warmup, progress=not as_json and sys.stderr.isatty(), infer_timeout=timeout,
                              line_timeout=line_timeout, record=record, power=power)
     _finish(ctx, "bench", result, bench_text(result), f"{len(result.windows)} of {result.requested_windows} windows",
@@ -150,8 +152,9 @@ def validate_command(ctx, port, project, place, place_wait, board, data, fps, sa
     from tinyvid.farm import place_port
 
     _target(port, project, place)
-    with place_port(place, wait=place_wait, port=port) as port:
-        result = validate_board(port=port, project=project, board=board, data=data, fps=fps, samples=samples,
+    with place_port(place, wait=place_wait, port=port, project=project) as port:
+        result = validate_board(port=port, project=None if place else project, board=board, data=data, fps=fps,
+                                samples=samples,
                                 model=model, reference=not no_reference,
                                 progress=not as_json and sys.stderr.isatty(), record=record,
                                 infer_timeout=timeout, line_timeout=line_timeout)

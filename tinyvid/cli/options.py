@@ -128,7 +128,9 @@ def power_option(command):
 
 _PLACE_HELP = ("A labgrid place to run on (LG_COORDINATOR names the coordinator, default 127.0.0.1:20408): "
                "its name, or tags KEY=VALUE[,KEY=VALUE] for any free place that has them. Acquired, reached "
-               "over its NetworkSerialPort and released however the run ends.")
+               "over its NetworkSerialPort and released however the run ends. With --project DIR, that build is flashed "
+               "onto it first when the place has a resource labgrid flashes through (e.g. a NetworkUSBDebugger: "
+               "OpenOCDDriver); otherwise it runs the firmware it has.")
 
 
 def place_options(command):

@@ -36,8 +36,9 @@ def profile_command(port, project, place, place_wait, board, model, compare, com
     from tinyvid.farm import place_port
 
     _target(port, project, place)
-    with place_port(place, wait=place_wait, port=port) as port:
-        result = profile_board(port=port, project=project, board=board, model=model, line_timeout=line_timeout,
+    with place_port(place, wait=place_wait, port=port, project=project) as port:
+        result = profile_board(port=port, project=None if place else project, board=board, model=model,
+                               line_timeout=line_timeout,
                                infer_timeout=timeout, record=record)
     if compare is not None:
         apply_compare(result, compare, compare_variant)

@@ -102,8 +102,9 @@ def stream_cmd(source, project, port, place, place_wait, board, power, camera, m
 
     from tinyvid.farm import place_port
 
-    if (port is not None) + (project is not None) + (place is not None) != 1:
-        raise UsageError("give exactly one of --port URL, --project DIR or --place NAME", "see 'tinyvid stream --help'")
+    if (port is not None) + (project is not None and place is None) + (place is not None) != 1:
+        raise UsageError("give exactly one of --port URL, --project DIR or --place NAME "
+                         "(with --place, --project DIR is flashed onto it)", "see 'tinyvid stream --help'")
     gate = GateConfig(on=not no_gate, cells=gate_cells, step=gate_step, thr=gate_threshold, blocks=gate_blocks,
                       hold=gate_hold, refresh=gate_refresh, alpha=gate_alpha)
     smoothing = SmoothConfig(mode=smooth, n=smooth_window if smooth != "none" else 1,
@@ -112,9 +113,9 @@ def stream_cmd(source, project, port, place, place_wait, board, power, camera, m
     def log(text: str) -> None:
         click.echo(text, err=True)
 
-    with place_port(place, wait=place_wait, port=port) as port:
-        result = stream(source, port=port, project=project, board=board, camera=camera, model=model, fps=fps,
-                        max_frames=max_frames, gate=gate, smoothing=smoothing, roi=roi, link=link,
+    with place_port(place, wait=place_wait, port=port, project=project) as port:
+        result = stream(source, port=port, project=None if place else project, board=board, camera=camera,
+                        model=model, fps=fps, max_frames=max_frames, gate=gate, smoothing=smoothing, roi=roi, link=link,
                         target_fps=target_fps, sleep_ma=sleep_ma, calibrate_gate=calibrate,
                         target_recall=target_recall, seed=seed, out_dir=out_dir, video_out=video_out,
                         progress=sys.stderr.isatty() and not as_json, log=log, overlap=overlap, baud=baud,
