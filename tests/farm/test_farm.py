@@ -283,6 +283,24 @@ def test_a_killed_exporter_mid_suite_is_an_error_for_its_case_only(farm, vww_mod
     assert not [pid for pid in node_tree if _alive(pid)]  # its QEMU and labgrid exporter died with it
 
 
+def test_a_case_is_flashed_onto_its_farm_board_through_labgrid(farm, resnet8_model, monkeypatch, tmp_path):
+    """lab-1 runs vww; a resnet8 case on it has its project built and loaded through
+    labgrid's FlashromDriver (the node restarts the board with it), then validates
+    bit-exact against resnet8: the firmware reports resnet8's hash, so it was loaded."""
+    monkeypatch.setenv("LG_COORDINATOR", farm["address"])
+    suite = tmp_path / "flash.toml"
+    suite.write_text(f'version = 1\nname = "flash"\n\n[[case]]\nname = "resnet8-lab-1"\nmodel = "{resnet8_model}"\n'
+                     f'place = "lab-1"\nboard = "{BOARD}"\nwindows = 1\niterations = 1\nwarmup = 0\nsamples = 2\n'
+                     "place_wait = 60\nflash = true\n[case.budget]\nbit_exact = 1.0\n")
+    case, = regress(suite).cases
+    assert case.status == "passed", case.error
+    assert case.metrics["bit_exact"] == 1.0 and case.metrics["instructions"] > 1e6
+    assert ("place lab-1: flashed the case's build (resnet8_cifar10_int8.tflite for qemu-mps2-an386) through "
+            "labgrid's FlashromDriver") in case.metrics["notes"]
+    farm["nodes"]["lab-1"].wait_for("place lab-1: restarted with ", timeout=10)
+    assert _acquired(farm["address"], "lab-1") is None
+
+
 def test_no_process_outlives_the_farm(farm):
     started = set(farm["started"])
     for node in [*farm["nodes"].values(), farm["coordinator"]]:

@@ -87,11 +87,11 @@ def _image(tmp_path: Path) -> Path:
 def test_labgrid_names_the_driver_it_flashes_each_resource_through():
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import _lg_helper as h; print(json.dumps("
             "{c: h.bootstrap_drivers(c) for c in ('NetworkUSBDebugger', 'NetworkAlteraUSBBlaster', 'NetworkFlashrom',"
-            " 'NetworkIMXUSBLoader', 'NetworkSerialPort')}))")
+            " 'Flashrom', 'NetworkIMXUSBLoader', 'NetworkSerialPort')}))")
     found = json.loads(subprocess.run([str(labgrid_python()), "-I", "-c", code, str(HELPER.parent)], check=True,
                                       capture_output=True, text=True, timeout=60).stdout)
     assert found["NetworkUSBDebugger"] == ["OpenOCDDriver"] == found["NetworkAlteraUSBBlaster"]
-    assert found["NetworkFlashrom"] == ["FlashromDriver"]
+    assert found["NetworkFlashrom"] == ["FlashromDriver"] == found["Flashrom"]  # `tinyvid farm serve` exports this
     assert found["NetworkIMXUSBLoader"][0] == "IMXUSBDriver"  # what `labgrid-client bootstrap` picks first
     assert found["NetworkSerialPort"] == []
 
@@ -122,9 +122,11 @@ def test_a_place_with_only_a_serial_port_runs_the_firmware_it_has(farm, tmp_path
     with hold_place("bare", wait=5, coordinator=farm.address) as held:
         assert held.flashers == () and flash_driver(held) is None
         assert flash_place(held, _image(tmp_path), timeout=30) is None  # labgrid finds no BootstrapProtocol driver
-        case = SimpleNamespace(samples=4, board="", id="c", model=tmp_path / "m.tflite", conversion=None)
-        assert _flash_case(held, case, tmp_path) == ("place bare: no flashing resource, measured the firmware "
-                                                     "it runs (validated against the case's model)")
+        case = SimpleNamespace(samples=4, board="", id="c", model=tmp_path / "m.tflite", conversion=None, flash=False)
+        assert _flash_case(held, case, tmp_path) == ("place bare: measured the firmware it runs (validated against "
+                                                     "the case's model), it has no flashing resource")
+        with pytest.raises(FarmError, match="place bare has no resource labgrid flashes through, and the case asks"):
+            _flash_case(held, SimpleNamespace(**{**vars(case), "flash": True}), tmp_path)
 
 
 def test_a_flash_that_hangs_is_stopped_at_its_timeout(farm, tmp_path):

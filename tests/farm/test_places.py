@@ -54,13 +54,15 @@ def test_the_helpers_events_become_typed_errors():
     assert unknown.message == "no place 'x'" and "tinyvid farm places" in unknown.hint
 
 
-def test_the_exporter_file_exports_each_board_as_a_raw_network_serial_port():
+def test_the_exporter_file_exports_each_board_as_a_raw_network_serial_port_and_a_flashrom():
     boards = [ServedBoard("lab-1", "qemu-mps2-an386", "vww01", "socket://127.0.0.1:4101"),
               ServedBoard("lab-2", "host", "", "socket://127.0.0.1:4102")]
-    config = yaml.safe_load(exporter_config(boards, "10.1.2.3"))
+    config = yaml.safe_load(exporter_config(boards, "10.1.2.3", load_port=4200))
     assert config == {
-        "lab-1": {"NetworkSerialPort": {"host": "10.1.2.3", "port": 4101, "speed": 115200, "protocol": "raw"}},
-        "lab-2": {"NetworkSerialPort": {"host": "10.1.2.3", "port": 4102, "speed": 115200, "protocol": "raw"}},
+        "lab-1": {"NetworkSerialPort": {"host": "10.1.2.3", "port": 4101, "speed": 115200, "protocol": "raw"},
+                  "Flashrom": {"programmer": "tinyvid:10.1.2.3:4200:lab-1"}},
+        "lab-2": {"NetworkSerialPort": {"host": "10.1.2.3", "port": 4102, "speed": 115200, "protocol": "raw"},
+                  "Flashrom": {"programmer": "tinyvid:10.1.2.3:4200:lab-2"}},
     }
 
 

@@ -72,6 +72,8 @@ def coordinator_command(listen, workdir):
 def serve_command(projects, node, places, host, coordinator):
     """Launch each PROJECT's emulated board and export it to the labgrid coordinator as
     a place (a NetworkSerialPort, protocol raw, tagged board= and model=) until Ctrl-C.
+    Each place is flashable through labgrid (a Flashrom resource: loading an image
+    restarts that board with it), e.g. by `tinyvid bench --place NAME --project DIR`.
     If the exporter dies the node stops, and its boards with it (exit 2); Ctrl-C,
     SIGTERM or SIGHUP stop it in order (exit 0)."""
     from tinyvid.farm import serve_farm
@@ -97,8 +99,9 @@ def places_command(coordinator, as_json):
         click.echo(f"{place['name']:<24} {('held by ' + place['acquired']) if place['acquired'] else 'free':<28} {tags}")
     for resource in found["resources"]:
         params = resource["params"]
-        click.echo(f"  {resource['path']}  {params.get('protocol', '')}://{params.get('host')}:{params.get('port')}"
-                   + ("" if resource["avail"] else "  (unavailable)"))
+        where = (f"{params.get('protocol', 'rfc2217')}://{params.get('host')}:{params.get('port')}"
+                 if "port" in params else ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "extra"))
+        click.echo(f"  {resource['path']}  {where}" + ("" if resource["avail"] else "  (unavailable)"))
 
 
 COMMANDS: list = [farm_group]

@@ -46,8 +46,10 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 CONNECT_TIMEOUT_S = 15.0
 CALL_TIMEOUT_S = 15.0
@@ -381,6 +383,23 @@ def _tail(exc: Exception) -> str:
     return " | ".join(lines[-4:])
 
 
+def _served_by_tinyvid(resources: list[dict]) -> bool:
+    """A place exported by ``tinyvid farm serve``: a Flashrom resource whose programmer is the node's."""
+    return any(r.get("cls") == "Flashrom" and str(r.get("params", {}).get("programmer", "")).startswith("tinyvid:")
+               for r in resources)
+
+
+def _standin_env(folder: Path) -> str:
+    """A labgrid environment whose ``flashrom`` tool is tinyvid's stand-in, which loads
+    the image onto the emulated board of a ``tinyvid farm serve`` node."""
+    tool = folder / "flashrom"
+    tool.write_text(f"#!/bin/sh\nexec '{sys.executable}' -I '{Path(__file__).with_name('_qemu_flashrom.py')}' \"$@\"\n")
+    tool.chmod(0o755)
+    env = folder / "env.yaml"
+    env.write_text(f"targets: {{}}\ntools:\n  flashrom: {tool}\n")
+    return str(env)
+
+
 class FlashTimeout(Exception):
     pass
 
@@ -405,7 +424,10 @@ def flash(farm: Farm, name: str, image: str, env_file: str | None, timeout: floa
         signal.signal(signum, on_stop)
     signal.alarm(max(1, int(round(timeout))))
     target = driver = None
+    work = tempfile.TemporaryDirectory(prefix="tinyvid-lg-")
     try:
+        if not env_file and _served_by_tinyvid(farm.resources_of(place)):
+            env_file = _standin_env(Path(work.name))
         target = _target(farm, place, env_file)
         driver = _bootstrap_driver(target)
         if driver is None:
@@ -437,6 +459,7 @@ def flash(farm: Farm, name: str, image: str, env_file: str | None, timeout: floa
                       cause="driver")
     finally:
         signal.alarm(0)
+        work.cleanup()
         if target is not None:
             try:
                 target.deactivate_all_drivers()

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tinyvid.errors import TinyvidError
+from tinyvid.errors import FarmError, TinyvidError
 from tinyvid.farm.flash import flash_driver, flash_place
 from tinyvid.farm.places import hold_place
 
@@ -64,19 +64,32 @@ def flash_project(held, project: Path) -> str:
 
 
 def _flash_case(held, case, work: Path) -> str:
-    """Flash the case's firmware onto a place that has a flashing resource: a note."""
+    """With ``flash = true``, build the case for its board and flash it onto the place
+    (which must have a flashing resource): a note; without, the place runs what it has."""
+    from tinyvid.build import build_project
     from tinyvid.harness.session import prepare_project
 
     validated = "(validated against the case's model)" if case.samples else "(not validated: samples = 0)"
-    if flash_driver(held) is None:
-        return f"place {held.name}: no flashing resource, measured the firmware it runs {validated}"
+    driver = flash_driver(held)
+    if not getattr(case, "flash", False):
+        return (f"place {held.name}: measured the firmware it runs {validated}"
+                + (f"; flash = true would load the case's build through labgrid's {driver}" if driver else
+                   ", it has no flashing resource"))
+    if driver is None:
+        raise FarmError(f"place {held.name} has no resource labgrid flashes through, and the case asks to flash it",
+                        "leave out flash = true to measure the firmware it runs, or add its debugger to the place "
+                        "(e.g. a NetworkUSBDebugger: labgrid-client -p PLACE add-match EXPORTER/GROUP/NetworkUSBDebugger)")
     board = case.board or held.tags.get("board")
     if not board:
-        return (f"place {held.name}: it can be flashed ({flash_driver(held)}) but neither the case nor the "
-                f"place's tags name its board, so it runs the firmware it has {validated}")
+        raise FarmError(f"the case flashes place {held.name} but names no board, nor does the place (a board tag)",
+                        "give the case a board")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.id)
-    project = prepare_project(case.model, board, work / safe, conversion=case.conversion)
-    return flash_project(held, project)
+    build = build_project(prepare_project(case.model, board, work / safe, conversion=case.conversion))
+    used = flash_place(held, build.firmware)
+    if used is None:
+        raise FarmError(f"place {held.name} lost its flashing resource before it was flashed",
+                        "check the place's exporter")
+    return f"place {held.name}: flashed the case's build ({case.model.name} for {Path(board).stem}) through labgrid's {used}"
 
 
 def measure_place(case) -> dict:

@@ -38,10 +38,12 @@ A suite file::
     place = "lab-an386"               # a place name, or tags: "board=qemu-mps2-an386,site=lab"
     board = "qemu-mps2-an386"         # optional for a place: its board file (default: what tv-info names)
     place_wait = 600                  # seconds to wait while another user holds it (default 600)
+    flash = true                      # build the case and load it onto the place first (default false)
 
 Each case expands to every model x board x data combination. A case with a
 ``place`` runs on that labgrid place (acquired, reached over the network and
-released, see :mod:`tinyvid.farm`) with the firmware the place already runs. Metrics: lower is
+released, see :mod:`tinyvid.farm`) with the firmware the place already runs, or with
+``flash = true`` its own build, loaded through the place's labgrid flashing driver. Metrics: lower is
 better for ``latency_us``, ``instructions``, ``cycles``, ``energy_uj``,
 ``arena_bytes``, ``flash_bytes``, ``ram_bytes``, ``max_lsb``; higher is better for
 ``accuracy``, ``bit_exact``, ``top1_agreement``, ``macs_per_unit``. A budget on a
@@ -73,7 +75,7 @@ DEFAULT_TOLERANCES = {
 
 _TOP_KEYS = {"version", "name", "baseline", "work_dir", "tolerances", "defaults", "case"}
 _CASE_KEYS = {"name", "model", "models", "board", "boards", "data", "samples", "windows", "iterations",
-              "warmup", "conversion", "budget", "tolerances", "place", "place_wait"}
+              "warmup", "conversion", "budget", "tolerances", "place", "place_wait", "flash"}
 _INT_KEYS = {"samples": 0, "windows": 1, "iterations": 1, "warmup": 0, "place_wait": 0}
 
 
@@ -96,6 +98,8 @@ class Case:
     #: A labgrid place name or tags (``key=value,...``) to run on instead of a local board.
     place: str | None = None
     place_wait: float | None = None  # seconds to wait for a held place
+    #: With a place: build the case for its board and load it through the place's flashing driver first.
+    flash: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,12 @@ def _expand(path: Path, base: Path, index: int, raw: dict) -> list[Case]:
             options[key] = value
     if place is not None:
         options["place"] = place.strip()
+    if "flash" in raw:
+        if not isinstance(raw["flash"], bool):
+            raise _fail(path, f"{where}.flash", f"must be true or false, not {raw['flash']!r}")
+        if raw["flash"] and place is None:
+            raise _fail(path, f"{where}.flash", "flashes a labgrid place: give the case a place, or leave out flash")
+        options["flash"] = raw["flash"]
     if "conversion" in raw:
         if raw["conversion"] not in ("int8", "uint8", "float32"):
             raise _fail(path, f"{where}.conversion", "must be int8, uint8 or float32")
