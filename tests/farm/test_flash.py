@@ -172,3 +172,14 @@ def test_place_with_project_flashes_only_where_the_place_can_be_flashed(farm, tm
     assert f"note: place bare: no flashing resource, so it runs the firmware it has, not a fresh build of {tmp_path}" \
         in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_build_for_another_board_is_not_flashed_onto_a_place(farm, vww_model, tmp_path):
+    from tinyvid.farm.measure import flash_project
+    from tinyvid.project import generate_project
+
+    generate_project(vww_model, board="qemu-mps2-an386", out_dir=tmp_path / "p")
+    with hold_place("jtag", wait=5, coordinator=farm.address) as held:  # tagged board=nucleo-f746zg
+        with pytest.raises(FarmError, match="is built for qemu-mps2-an386, and place jtag is a nucleo-f746zg") as info:
+            flash_project(held, tmp_path / "p")
+    assert "--board nucleo-f746zg" in info.value.hint

@@ -56,11 +56,23 @@ def flash_project(held, project: Path) -> str:
     if driver is None:
         return (f"place {held.name}: no flashing resource, so it runs the firmware it has, "
                 f"not a fresh build of {project}")
+    _check_board(held, project)
     build = build_project(project)
     used = flash_place(held, build.firmware)
     if used is None:  # the resource went away between acquiring and flashing
         return f"place {held.name}: its flashing resource is gone, so it runs the firmware it has"
     return f"place {held.name}: flashed {build.firmware.name} of {project} through labgrid's {used}"
+
+
+def _check_board(held, project: Path) -> None:
+    """A build for another board than the place's (its ``board`` tag) is never flashed."""
+    from tinyvid.project import load_manifest
+
+    board, tagged = load_manifest(project)["board"], held.tags.get("board")
+    if tagged and board != tagged:
+        raise FarmError(f"{project} is built for {board}, and place {held.name} is a {tagged}",
+                        f"generate the project for {tagged} (`tinyvid project MODEL --board {tagged}`), "
+                        "or choose a place with board=" + board)
 
 
 def _flash_case(held, case, work: Path) -> str:
@@ -84,7 +96,9 @@ def _flash_case(held, case, work: Path) -> str:
         raise FarmError(f"the case flashes place {held.name} but names no board, nor does the place (a board tag)",
                         "give the case a board")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case.id)
-    build = build_project(prepare_project(case.model, board, work / safe, conversion=case.conversion))
+    project = prepare_project(case.model, board, work / safe, conversion=case.conversion)
+    _check_board(held, project)
+    build = build_project(project)
     used = flash_place(held, build.firmware)
     if used is None:
         raise FarmError(f"place {held.name} lost its flashing resource before it was flashed",
