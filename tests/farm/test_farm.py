@@ -296,7 +296,7 @@ def test_a_case_is_flashed_onto_its_farm_board_through_labgrid(farm, resnet8_mod
     assert case.status == "passed", case.error
     assert case.metrics["bit_exact"] == 1.0 and case.metrics["instructions"] > 1e6
     assert ("place lab-1: flashed the case's build (resnet8_cifar10_int8.tflite for qemu-mps2-an386) through "
-            "labgrid's FlashromDriver") in case.metrics["notes"]
+            "labgrid's FlashromDriver") in case.notes, case.notes
     farm["nodes"]["lab-1"].wait_for("place lab-1: restarted with ", timeout=10)
     assert _acquired(farm["address"], "lab-1") is None
 
