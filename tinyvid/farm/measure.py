@@ -90,7 +90,8 @@ def _flash_case(held, case, work: Path) -> str:
     if driver is None:
         raise FarmError(f"place {held.name} has no resource labgrid flashes through, and the case asks to flash it",
                         "leave out flash = true to measure the firmware it runs, or add its debugger to the place "
-                        "(e.g. a NetworkUSBDebugger: labgrid-client -p PLACE add-match EXPORTER/GROUP/NetworkUSBDebugger)")
+                        "(e.g. a NetworkUSBDebugger: "
+                        "labgrid-client -p PLACE add-match EXPORTER/GROUP/NetworkUSBDebugger)")
     board = case.board or held.tags.get("board")
     if not board:
         raise FarmError(f"the case flashes place {held.name} but names no board, nor does the place (a board tag)",
@@ -103,7 +104,8 @@ def _flash_case(held, case, work: Path) -> str:
     if used is None:
         raise FarmError(f"place {held.name} lost its flashing resource before it was flashed",
                         "check the place's exporter")
-    return f"place {held.name}: flashed the case's build ({case.model.name} for {Path(board).stem}) through labgrid's {used}"
+    return (f"place {held.name}: flashed the case's build ({case.model.name} for {Path(board).stem}) "
+            f"through labgrid's {used}")
 
 
 def measure_place(case) -> dict:
