@@ -389,6 +389,16 @@ def _served_by_tinyvid(resources: list[dict]) -> bool:
                for r in resources)
 
 
+def _configures(env_file: str | None, name: str) -> bool:
+    """Whether the labgrid environment file has a target for the place ``name``."""
+    if not env_file:
+        return False
+    from labgrid import Environment
+    from labgrid.remote.client import find_role_by_place
+
+    return find_role_by_place(Environment(config_file=env_file).config.get_targets(), name) is not None
+
+
 def _standin_env(folder: Path) -> str:
     """A labgrid environment whose ``flashrom`` tool is tinyvid's stand-in, which loads
     the image onto the emulated board of a ``tinyvid farm serve`` node."""
@@ -426,7 +436,7 @@ def flash(farm: Farm, name: str, image: str, env_file: str | None, timeout: floa
     target = driver = None
     work = tempfile.TemporaryDirectory(prefix="tinyvid-lg-")
     try:
-        if not env_file and _served_by_tinyvid(farm.resources_of(place)):
+        if _served_by_tinyvid(farm.resources_of(place)) and not _configures(env_file, name):
             env_file = _standin_env(Path(work.name))
         target = _target(farm, place, env_file)
         driver = _bootstrap_driver(target)
