@@ -70,9 +70,9 @@
 /* How long tv-load waits for the next byte, in microseconds of the board's timer.
 {%- if board.emulated %}
  * Emulated board: this counts guest time (-icount), which advances about 1-4 s a
- * real second while the guest polls its UART; 10 s of guest time is a few real
- * seconds, with a margin for a loaded host machine. */
-#define TV_LOAD_TIMEOUT_US 10000000ULL
+ * real second while the guest polls its UART; 30 s of guest time is several real
+ * seconds, with a margin for a loaded host machine (several boards at once). */
+#define TV_LOAD_TIMEOUT_US 30000000ULL
 {%- else %} */
 #define TV_LOAD_TIMEOUT_US 2000000ULL
 {%- endif %}

@@ -120,9 +120,11 @@ def resnet8_qemu(tmp_path_factory, resnet8_model):
 
 
 @pytest.mark.emulated
-def test_the_uart_receive_interrupt_takes_the_next_frame_while_one_runs(resnet8_qemu):
+def test_double_buffered_frames_through_the_uart_receive_interrupt_are_in_order_and_bit_exact(resnet8_qemu):
     """QEMU's own UART (no baud timing): the frames arrive through the receive
-    interrupt, in order, and the board's outputs are the host's."""
+    interrupt, in order, and the board's outputs are the host's. When frame 1 arrives
+    against frame 0's run depends on the host's scheduling against QEMU's instruction
+    clock, so the overlap itself is measured on the modelled link (above), not here."""
     from tinyvid.harness.session import input_format, open_board
     from tinyvid.harness.validate import host_reference
     from tinyvid.video.gate import SmoothConfig
@@ -139,7 +141,7 @@ def test_the_uart_receive_interrupt_takes_the_next_frame_while_one_runs(resnet8_
     assert [(f.seq, f.status) for f in run.frames] == [(0, "ok"), (1, "ok"), (2, "ok")]
     assert [f.raw for f in run.frames] == [reference(p) for p in payloads]
     t = [f.times for f in run.frames]
-    assert t[1]["first"] < t[0]["end"]  # frame 1 was arriving while frame 0 ran
+    assert all(f["first"] <= f["last"] <= f["start"] < f["end"] for f in t), t  # each received, then run
 
 
 @pytest.mark.emulated
